@@ -1,0 +1,53 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11 and make:
+#   make score   install, then score the bundled sample dump with the shipped model
+#   make test    install with test extras, then run the test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SHARED ?= ../shared/corpora/real
+export HF_HUB_OFFLINE := 1
+export HF_DATASETS_OFFLINE := 1
+
+.PHONY: score test lint model splits evaluate bench fpr clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+score: $(VENV)/.installed
+	$(BIN)/influence score corpora/sample-dump -o out/scores.csv --top 10
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check influence tests scripts
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check influence tests scripts
+
+# Rebuild the shipped model from corpora/ alone (reproducible: fixed seed, fixed splits).
+model: $(VENV)/.installed
+	$(BIN)/influence train corpora/labeled -o models/default
+
+# Reassign the fixed train/validation/test splits (only when the corpus changes).
+splits: $(VENV)/.installed
+	$(BIN)/python -m influence.splits corpora/labeled
+
+evaluate: $(VENV)/.installed
+	$(BIN)/influence evaluate corpora/labeled --report out/evaluation
+
+bench: $(VENV)/.installed
+	$(BIN)/python scripts/bench.py --shared $(SHARED)
+
+fpr: $(VENV)/.installed
+	$(BIN)/python scripts/fpr.py --shared $(SHARED)
+
+clean:
+	rm -rf out .pytest_cache .ruff_cache

@@ -1,0 +1,77 @@
+"""Model cards: what a model was trained on, how well it did on held-out data, and its hash."""
+
+from __future__ import annotations
+
+import json
+import platform
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+LIBRARIES = ("influence", "scikit-learn", "spacy", "numpy", "scipy", "joblib", "datasets")
+
+
+def library_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for lib in LIBRARIES:
+        try:
+            out[lib] = version(lib)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def _fmt(value: Any) -> str:
+    return "n/a" if value is None else (f"{value:.4f}" if isinstance(value, float) else str(value))
+
+
+def _metric_table(metrics: dict[str, dict[str, Any]]) -> list[str]:
+    keys = ["n", "positives", "average_precision", "roc_auc", "precision", "recall", "f1",
+            "recall_at_precision_90"]  # fmt: skip
+    lines = ["| data | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    for name, m in metrics.items():
+        lines.append(f"| {name} | " + " | ".join(_fmt(m.get(k)) for k in keys) + " |")
+    return lines
+
+
+def render_readme(card: dict[str, Any]) -> str:
+    data = card["training_data"]
+    lines = [
+        f"# Model card: {card.get('name', 'influence model')}",
+        "",
+        "Scores email messages for **promotion_for_gifts**: value offered to a public official or "
+        "agency in return for promoting a vendor. Definitions: `corpora/GUIDE.md`.",
+        "",
+        f"- Created: {card['created']}",
+        f"- Artifact: `{card['artifact']}`, sha256 `{card['sha256']}` (checked on every load)",
+        f"- Decision threshold (promotion_for_gifts): {card['thresholds']['promotion_for_gifts']:.4f}"
+        f", chosen on {card['threshold_source']}",
+        f"- spaCy base: {card['spacy_base']}; phrase patterns hash {card['patterns_hash']}",
+        "",
+        "## Training data",
+        "",
+        f"- Rows used for training: {data['train_rows']} "
+        f"(positives: {data['train_positives']}); validation rows: {data['validation_rows']}; "
+        f"test rows held out (never trained on): {data['test_rows']}",
+        f"- Data sha256: `{data['sha256']}`",
+        "",
+        "| file | rows | sha256 |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {f['path']} | {f['rows']} | `{f['sha256'][:16]}…` |" for f in data["files"]]
+    if card.get("background"):
+        bg = card["background"]
+        lines += ["", f"Background negatives: {bg['count']} messages from {bg['name']} "
+                  f"(sha256 `{bg['sha256'][:16]}…`)."]  # fmt: skip
+    lines += ["", "## Held-out metrics (promotion_for_gifts)", ""]
+    lines += _metric_table(card["metrics"])
+    lines += ["", "Cross-validation is grouped by `thread_id`, so messages of one thread never "
+              "sit on both sides of a fold.", "", "## Libraries", ""]  # fmt: skip
+    lines += [f"- {k}: {v}" for k, v in card["versions"].items()]
+    lines += ["", "Load only model files you trust: joblib files are pickles."]
+    return "\n".join(lines) + "\n"
+
+
+def write_card(model_dir: Path, card: dict[str, Any]) -> None:
+    (model_dir / "card.json").write_text(json.dumps(card, indent=2, sort_keys=False) + "\n")
+    (model_dir / "README.md").write_text(render_readme(card))

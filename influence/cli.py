@@ -1,0 +1,209 @@
+"""The `influence` command: parse options, call the library, print results. Nothing else."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from influence.errors import InfluenceError
+
+app = typer.Typer(
+    help="Find vendor gifts traded for promotion in public-records email dumps.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, soft_wrap=True)
+STATE = {"debug": False}
+
+Inputs = Annotated[
+    list[Path], typer.Argument(help="Files or folders (eml, mbox, csv, jsonl, parquet, txt).")
+]
+ModelOpt = Annotated[
+    Path | None, typer.Option("--model", "-m", help="Model directory (default: the shipped model).")
+]
+SpacyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--spacy-model", help="Installed spaCy pipeline to build on, e.g. en_core_web_sm."
+    ),
+]
+
+
+@app.callback()
+def root(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False) -> None:
+    STATE["debug"] = debug
+
+
+def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Library errors become one clear line and an exit code, unless --debug."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except InfluenceError as exc:
+            if STATE["debug"]:
+                raise
+            err.print(f"[red]Error:[/red] {exc}", highlight=False)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err.print("Interrupted; no partial output was left behind.")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+@contextmanager
+def progress(what: str) -> Iterator[Callable[[Any], None]]:
+    """A live count of messages on stderr (only on a terminal, so logs stay clean)."""
+    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} messages"),
+                   TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)  # fmt: skip
+    with bar:
+        task = bar.add_task(what, total=None)
+
+        def tick(message: Any) -> None:
+            bar.update(task, advance=1, description=f"{what} {message.source}")
+
+        yield tick
+
+
+def print_top(rows: list[Any]) -> None:
+    table = Table(title=f"Top {len(rows)} messages", show_lines=False)
+    for col in ("rank", "score", "flag", "id", "from", "subject", "evidence"):
+        table.add_column(col, overflow="fold")
+    for i, r in enumerate(rows, 1):
+        linked = ", ".join(f"{e.label}:{e.text}" for e in r.evidence[:4])
+        m = r.message
+        table.add_row(str(i), f"{r.score:.3f}", "yes" if r.flagged else "", m.id, m.from_ or "",
+                      m.subject or "", linked)  # fmt: skip
+    Console().print(table)
+
+
+@app.command()
+@friendly
+def score(
+    inputs: Inputs,
+    out: Annotated[
+        str,
+        typer.Option(
+            "--out", "-o", help="Output: .csv, .jsonl, .parquet, or - for JSONL on stdout."
+        ),
+    ],
+    model: ModelOpt = None,
+    spacy_model: SpacyOpt = None,
+    top: Annotated[int, typer.Option("--top", help="Print the N highest-scoring messages.")] = 0,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 3 if any message could not be read.")
+    ] = False,
+) -> None:
+    """Score every message for promotion-for-gifts; one row per message, in input order."""
+    from influence.pipeline import score_paths
+
+    with progress("scoring") as tick:
+        summary = score_paths(
+            inputs, out, model=model, spacy_model=spacy_model, top=top, on_message=tick
+        )
+    if top and summary.top:
+        print_top(summary.top)
+    err.print(summary.line() + (f"; wrote {out}" if out != "-" else ""), highlight=False)
+    if strict and summary.errors:
+        raise typer.Exit(3)
+
+
+@app.command()
+@friendly
+def ingest(
+    inputs: Inputs,
+    out: Annotated[str, typer.Option("--out", "-o", help="Output: .jsonl, .csv, .parquet, or -.")],
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 3 if any message could not be read.")
+    ] = False,
+) -> None:
+    """Parse messages into one record each, without scoring."""
+    from influence.pipeline import ingest_paths
+
+    with progress("reading") as tick:
+        summary = ingest_paths(inputs, out, on_message=tick)
+    err.print(
+        f"{summary.scored} messages read, {summary.errors} could not be read", highlight=False
+    )
+    if strict and summary.errors:
+        raise typer.Exit(3)
+
+
+@app.command()
+@friendly
+def train(
+    corpus: Annotated[
+        list[Path], typer.Argument(help="Labeled .jsonl/.csv/.parquet files or folders.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model directory to write.")],
+    spacy_model: SpacyOpt = None,
+    folds: Annotated[int, typer.Option(help="Grouped cross-validation folds.")] = 5,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Train a model on labeled messages (rows in the `test` split are never used)."""
+    from influence.training import train as run_train
+
+    card = run_train(corpus, out, spacy_model=spacy_model, folds=folds, seed=seed,
+                     progress=lambda msg: err.print(msg, highlight=False))  # fmt: skip
+    cv = card["metrics"]["cross_validation"]
+    err.print(f"wrote {out}/model.joblib; cross-validated average precision {cv['average_precision']}, "
+              f"threshold {card['thresholds']['promotion_for_gifts']:.3f}", highlight=False)  # fmt: skip
+
+
+@app.command()
+@friendly
+def evaluate(
+    corpus: Annotated[list[Path], typer.Argument(help="Labeled files or folders.")],
+    report: Annotated[
+        Path, typer.Option("--report", help="Folder for metrics.json and report.md.")
+    ],
+    model: ModelOpt = None,
+    spacy_model: SpacyOpt = None,
+    split: Annotated[
+        str, typer.Option(help="Split to evaluate: auto (test if present), all, test, validation.")
+    ] = "auto",
+    fail_under: Annotated[
+        list[str] | None, typer.Option("--fail-under", help="Gate METRIC=VALUE; repeatable.")
+    ] = None,
+) -> None:
+    """Evaluate a model on held-out labeled data; exit 1 if a gate fails."""
+    from influence.evaluate import (
+        check_gates,
+        parse_gates,
+        render_markdown,
+        write_report,
+    )
+    from influence.evaluate import (
+        evaluate as run_evaluate,
+    )
+    from influence.model import load_model
+
+    gates = parse_gates(fail_under or [])
+    metrics = run_evaluate(corpus, load_model(model), split=split, spacy_model=spacy_model)
+    failed = check_gates(metrics, gates)
+    write_report(metrics, report, failed)
+    typer.echo(render_markdown(metrics, failed if gates else None))
+    for f in failed:
+        err.print(f"[red]Gate failed:[/red] {f}", highlight=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    app(prog_name="influence")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""Doc → named features. The rule spans say *what kind* of language a message uses; these
+features say whether the kinds meet (gift and promotion in one sentence, a tier or condition beside
+them), which is the quid-pro-quo shape that word n-grams alone learn only from vendor names.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from sklearn.base import BaseEstimator, TransformerMixin
+from spacy.tokens import Doc, Span
+
+from influence.settings import settings
+from influence.types import Evidence
+
+SPANS_KEY = "influence"
+LINK_LABELS = ("GIFT", "PROMOTION", "EXCHANGE", "THRESHOLD")
+ENTITY_EVIDENCE = ("CODE", "MONEY")
+
+
+def _sent_index(doc: Doc) -> dict[int, int]:
+    """Token start of each span -> sentence number (cheap: one pass over sentence starts)."""
+    index: dict[int, int] = {}
+    if not doc.has_annotation("SENT_START"):
+        return {i: 0 for i in range(len(doc))}
+    for n, sent in enumerate(doc.sents):
+        for i in range(sent.start, sent.end):
+            index[i] = n
+    return index
+
+
+def _near(a: list[Span], b: list[Span], window: int) -> bool:
+    return any(abs(x.start - y.start) <= window for x in a for y in b)
+
+
+def doc_features(doc: Doc) -> dict[str, float]:
+    conf = settings()["features"]
+    window, cap = conf["near_window"], conf["count_cap"]
+    spans = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
+    by_label: dict[str, list[Span]] = defaultdict(list)
+    for s in spans:
+        by_label[s.label_].append(s)
+    f: dict[str, float] = {}
+    for label in LINK_LABELS:
+        f[f"phrase={label}"] = math.log1p(min(len(by_label[label]), cap))
+    for s in spans:
+        f[f"family={s.label_}:{s.id_}"] = 1.0
+    sent_of = _sent_index(doc)
+    sent_labels: dict[int, set[str]] = defaultdict(set)
+    for s in spans:
+        sent_labels[sent_of.get(s.start, 0)].add(s.label_)
+    linked = [labels for labels in sent_labels.values() if {"GIFT", "PROMOTION"} <= labels]
+    f["gift_promotion_same_sentence"] = math.log1p(len(linked))
+    f["gift_promotion_exchange_same_sentence"] = float(
+        any("EXCHANGE" in labels or "THRESHOLD" in labels for labels in linked)
+    )
+    f["exchange_with_gift_sentence"] = float(
+        any({"EXCHANGE", "GIFT"} <= labels for labels in sent_labels.values())
+    )
+    f["exchange_with_promotion_sentence"] = float(
+        any({"EXCHANGE", "PROMOTION"} <= labels for labels in sent_labels.values())
+    )
+    f["threshold_with_gift_sentence"] = float(
+        any({"THRESHOLD", "GIFT"} <= labels for labels in sent_labels.values())
+    )
+    f["gift_promotion_near"] = float(_near(by_label["GIFT"], by_label["PROMOTION"], window))
+    f["exchange_near_gift"] = float(_near(by_label["EXCHANGE"], by_label["GIFT"], window))
+    ents = Counter(e.label_ for e in doc.ents)
+    vendors = {e.kb_id_ for e in doc.ents if e.label_ in ("VENDOR", "PRODUCT") and e.kb_id_}
+    f["vendor_present"] = float(bool(vendors))
+    f["n_vendors"] = math.log1p(len(vendors))
+    f["money"] = float(ents["MONEY"] > 0)
+    f["code"] = float(ents["CODE"] > 0)
+    f["agency"] = float(ents["AGENCY"] > 0)
+    f["sender_is_vendor"] = float(bool(doc.user_data.get("sender_vendor")))
+    f["log_tokens"] = math.log1p(len(doc)) / 10
+    return f
+
+
+class DocFeatures(BaseEstimator, TransformerMixin):
+    """Docs → feature dicts (a DictVectorizer follows it in the model Pipeline)."""
+
+    def fit(self, X: Iterable[Doc], y: object = None) -> DocFeatures:
+        return self
+
+    def transform(self, X: Iterable[Doc]) -> list[dict[str, float]]:
+        return [doc_features(doc) for doc in X]
+
+
+class DocText(BaseEstimator, TransformerMixin):
+    """Docs → their text, for the TF-IDF branch."""
+
+    def fit(self, X: Iterable[Doc], y: object = None) -> DocText:
+        return self
+
+    def transform(self, X: Iterable[Doc]) -> list[str]:
+        return [doc.text for doc in X]
+
+
+def vendors_of(doc: Doc) -> list[str]:
+    seen: dict[str, None] = {}
+    for e in doc.ents:
+        if e.label_ in ("VENDOR", "PRODUCT") and e.kb_id_:
+            seen.setdefault(e.kb_id_, None)
+    if doc.user_data.get("sender_vendor"):
+        seen.setdefault(doc.user_data["sender_vendor"], None)
+    return list(seen)
+
+
+def evidence(doc: Doc) -> list[Evidence]:
+    """Spans a reader can check, those in sentences that link two kinds of phrase first."""
+    limit = settings()["evidence"]["max_spans"]
+    spans = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
+    spans += [e for e in doc.ents if e.label_ in ENTITY_EVIDENCE]
+    sent_of = _sent_index(doc)
+    sent_labels: dict[int, set[str]] = defaultdict(set)
+    for s in spans:
+        sent_labels[sent_of.get(s.start, 0)].add(s.label_)
+
+    def linked(s: Span) -> bool:
+        return len(sent_labels[sent_of.get(s.start, 0)] & set(LINK_LABELS)) >= 2
+
+    ranked = sorted(spans, key=lambda s: (not linked(s), s.start_char))[:limit]
+    subject_chars = doc.user_data.get("subject_chars", 0)
+    return [
+        Evidence(
+            label=s.label_,
+            text=s.text,
+            start=s.start_char,
+            end=s.end_char,
+            where="subject" if s.start_char < subject_chars else "body",
+        )
+        for s in sorted(ranked, key=lambda s: (s.start_char, s.label_))
+    ]

@@ -1,0 +1,154 @@
+"""The model: one scikit-learn Pipeline per label, saved with a card and refused if altered.
+
+joblib files are pickles, so loading one runs code. We only load a file whose sha256 matches the
+one written in its card at training time, and warn when library versions differ from training.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import MaxAbsScaler
+from spacy.tokens import Doc
+
+from influence.errors import ModelError
+from influence.features import DocFeatures, DocText
+from influence.settings import settings
+
+TARGET = "promotion_for_gifts"
+LABELS = (TARGET, "gift_offer", "promotion_request")
+MODEL_FILE = "model.joblib"
+CARD_FILE = "card.json"
+FORMAT = 1
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "default"
+
+
+def build_pipeline(seed: int = 0) -> Pipeline:
+    """Word n-grams joined with scaled rule features, a class-weighted linear model, calibrated."""
+    conf = settings()["model"]
+    words = Pipeline([
+        ("text", DocText()),
+        ("tfidf", TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=conf["max_features"],
+                                  sublinear_tf=True, strip_accents="unicode")),
+    ])  # fmt: skip
+    rules = Pipeline([
+        ("extract", DocFeatures()),
+        ("vectorize", DictVectorizer()),
+        ("scale", MaxAbsScaler()),
+    ])  # fmt: skip
+    features = FeatureUnion(
+        [("words", words), ("rules", rules)],
+        transformer_weights={"words": 1.0, "rules": conf["rules_weight"]},
+    )
+    classifier = CalibratedClassifierCV(
+        LogisticRegression(C=conf["C"], class_weight="balanced", max_iter=5000, random_state=seed),
+        method="sigmoid",
+        cv=3,
+    )
+    return Pipeline([("features", features), ("classifier", classifier)])
+
+
+def text_key(text: str) -> str:
+    """Normalised hash of a text, to spot training texts at evaluation time."""
+    norm = re.sub(r"\W+", " ", text.lower()).strip()
+    return hashlib.sha1(norm.encode()).hexdigest()[:16]
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass
+class Model:
+    pipelines: dict[str, Pipeline]
+    thresholds: dict[str, float]
+    train_keys: set[str] = field(default_factory=set)
+    card: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def threshold(self) -> float:
+        return self.thresholds[TARGET]
+
+    def predict(self, docs: list[Doc]) -> dict[str, np.ndarray]:
+        """Probability of each label for each doc."""
+        return {label: pipe.predict_proba(docs)[:, 1] for label, pipe in self.pipelines.items()}
+
+    def save(self, model_dir: Path, card: dict[str, Any]) -> dict[str, Any]:
+        from influence.card import write_card
+
+        model_dir.mkdir(parents=True, exist_ok=True)
+        path = model_dir / MODEL_FILE
+        tmp = path.with_suffix(".tmp")
+        joblib.dump(
+            {"format": FORMAT, "pipelines": self.pipelines, "thresholds": self.thresholds,
+             "train_keys": sorted(self.train_keys)},
+            tmp, compress=3,
+        )  # fmt: skip
+        tmp.replace(path)
+        card = {**card, "sha256": sha256_file(path), "artifact": MODEL_FILE}
+        write_card(model_dir, card)
+        self.card = card
+        return card
+
+
+def load_model(model_dir: str | Path | None = None) -> Model:
+    """Load a model directory, refusing a model file that does not match its card."""
+    model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
+    path, card_path = model_dir / MODEL_FILE, model_dir / CARD_FILE
+    if not path.exists():
+        hint = (
+            " (run `make model` to build the default model)"
+            if model_dir == DEFAULT_MODEL_DIR
+            else ""
+        )
+        raise ModelError(f"No model at {model_dir}: {MODEL_FILE} is missing{hint}")
+    if not card_path.exists():
+        raise ModelError(
+            f"Model {model_dir} has no {CARD_FILE}; it cannot be verified, so it is not loaded"
+        )
+    try:
+        card = json.loads(card_path.read_text())
+    except ValueError as exc:
+        raise ModelError(f"{card_path} is not valid JSON: {exc}") from exc
+    actual = sha256_file(path)
+    if actual != card.get("sha256"):
+        raise ModelError(
+            f"{path} does not match the sha256 in {card_path} (expected {card.get('sha256')}, "
+            f"got {actual}); the file was altered or corrupted, so it is not loaded. Restore it "
+            "or retrain with `influence train`."
+        )
+    _warn_versions(card)
+    data = joblib.load(path)
+    if data.get("format") != FORMAT:
+        raise ModelError(f"{path} has model format {data.get('format')}, expected {FORMAT}")
+    return Model(data["pipelines"], data["thresholds"], set(data["train_keys"]), card)
+
+
+def _warn_versions(card: dict[str, Any]) -> None:
+    from influence.card import library_versions
+
+    trained = card.get("versions", {})
+    now = library_versions()
+    for lib in ("scikit-learn", "numpy"):
+        if trained.get(lib) and trained[lib] != now.get(lib):
+            warnings.warn(
+                f"model was trained with {lib} {trained[lib]}, this is {now.get(lib)}; "
+                "scores may differ slightly", stacklevel=3,
+            )  # fmt: skip

@@ -1,0 +1,1 @@
+"""Outputs: tables (CSV, JSONL, Parquet) and the evaluation report."""

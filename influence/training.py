@@ -1,0 +1,120 @@
+"""`influence train`: fit one Pipeline per label on labeled messages, pick the threshold on
+held-out data, and write the model with its card."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
+
+from influence.card import library_versions
+from influence.corpus import Corpus, Example, load_corpus
+from influence.errors import CorpusError
+from influence.metrics import binary_metrics, choose_threshold
+from influence.model import LABELS, TARGET, Model, build_pipeline, text_key
+from influence.nlp import docs_for, load
+from influence.nlp.rules import patterns_hash
+from influence.settings import settings
+
+Progress = Callable[[str], None]
+
+
+def _labeled(examples: list[Example], docs: list, label: str) -> tuple[list, np.ndarray, list[str]]:
+    keep = [i for i, e in enumerate(examples) if e.labels.get(label) is not None]
+    y = np.array([examples[i].labels[label] for i in keep], dtype=int)
+    return [docs[i] for i in keep], y, [examples[i].group for i in keep]
+
+
+def fit_label(
+    label: str,
+    train: tuple[list, np.ndarray, list[str]],
+    validation: tuple[list, np.ndarray, list[str]],
+    *,
+    folds: int,
+    seed: int,
+) -> tuple[Any, float, str, dict[str, Any]]:
+    docs, y, groups = train
+    min_precision = settings()["threshold"]["min_precision"]
+    n_groups_pos = len({g for g, t in zip(groups, y) if t == 1})
+    n_splits = max(2, min(folds, n_groups_pos, len(set(groups)) // 2))
+    cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    oof = cross_val_predict(build_pipeline(seed), docs, y, groups=groups, cv=cv,
+                            method="predict_proba")[:, 1]  # fmt: skip
+    pipe = build_pipeline(seed).fit(docs, y)
+    metrics: dict[str, Any] = {}
+    v_docs, v_y, _ = validation
+    if len(v_y) and 0 < v_y.sum() < len(v_y):
+        v_p = pipe.predict_proba(v_docs)[:, 1]
+        threshold = choose_threshold(v_y, v_p, min_precision)
+        source = f"the validation split (lowest score with precision >= {min_precision})"
+        metrics["validation"] = binary_metrics(v_y, v_p, threshold)
+    else:
+        threshold = choose_threshold(y, oof, min_precision)
+        source = f"out-of-fold predictions of {n_splits}-fold grouped cross-validation"
+    metrics["cross_validation"] = binary_metrics(y, oof, threshold)
+    return pipe, threshold, source, metrics
+
+
+def train(
+    paths: list[str | Path],
+    out_dir: str | Path,
+    *,
+    spacy_model: str | None = None,
+    folds: int = 5,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Train and save a model; returns its card. The `test` split is never trained on."""
+    say = progress or (lambda _msg: None)
+    corpus: Corpus = load_corpus(paths)
+    train_ex, val_ex = corpus.where("train"), corpus.where("validation")
+    test_rows = len(corpus.where("test"))
+    if not train_ex:
+        raise CorpusError("No training rows (every row is in the test or validation split)")
+    say(f"read {len(corpus.examples)} labeled messages ({len(train_ex)} train, {len(val_ex)} "
+        f"validation, {test_rows} test held out)")  # fmt: skip
+    nlp = load(spacy_model)
+    docs = list(docs_for(nlp, [e.message for e in train_ex + val_ex]))
+    train_docs, val_docs = docs[: len(train_ex)], docs[len(train_ex) :]
+    pipelines, thresholds, metrics = {}, {}, {}
+    source = ""
+    for label in LABELS:
+        tr = _labeled(train_ex, train_docs, label)
+        if len(set(tr[1].tolist())) < 2:
+            if label == TARGET:
+                raise CorpusError(f"Training data needs both 0 and 1 labels for {TARGET}")
+            continue
+        say(f"fitting {label} on {len(tr[1])} messages ({int(tr[1].sum())} positive)")
+        pipe, thr, src, m = fit_label(label, tr, _labeled(val_ex, val_docs, label),
+                                      folds=folds, seed=seed)  # fmt: skip
+        pipelines[label], thresholds[label], metrics[label] = pipe, thr, m
+        if label == TARGET:
+            source = src
+    y_train = np.array([e.labels[TARGET] for e in train_ex])
+    card = {
+        "name": Path(out_dir).name,
+        "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "target": TARGET,
+        "thresholds": {k: round(v, 6) for k, v in thresholds.items()},
+        "threshold_source": source,
+        "metrics": metrics[TARGET],
+        "label_metrics": metrics,
+        "training_data": {
+            "files": corpus.files,
+            "sha256": corpus.sha256,
+            "train_rows": len(train_ex),
+            "train_positives": int(y_train.sum()),
+            "validation_rows": len(val_ex),
+            "test_rows": test_rows,
+        },
+        "spacy_base": spacy_model or "spacy.blank('en') + sentencizer",
+        "patterns_hash": patterns_hash(nlp.get_pipe("influence_phrases").rules.patterns),
+        "seed": seed,
+        "versions": library_versions(),
+    }
+    model = Model(pipelines, thresholds, {text_key(e.message.text) for e in train_ex})
+    return model.save(Path(out_dir), card)

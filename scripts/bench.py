@@ -1,0 +1,136 @@
+"""Benchmark `influence score` against a bare TF-IDF + logistic regression scorer.
+
+Both read the same messages through the same readers, each in its own process so that peak memory
+(max RSS) is measured separately. Inputs: the real collections in ../shared when present, plus an
+mbox built from the labeled corpus (replicated to --messages), so the benchmark also runs on a
+user's clone without ../shared.
+
+    python scripts/bench.py [--shared ../shared/corpora/real] [--messages 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import mailbox
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL_PARTS = ["clinton-state-dept-foia-text", "fixtures-eml", "fixtures-mbox", "enron"]
+
+
+def build_mbox(path: Path, n: int) -> None:
+    """An mbox of n messages cycling through the labeled corpus texts."""
+    from influence.corpus import load_corpus
+
+    examples = load_corpus([ROOT / "corpora" / "labeled"]).examples
+    box = mailbox.mbox(str(path))
+    box.lock()
+    try:
+        for i in range(n):
+            m = examples[i % len(examples)].message
+            msg = EmailMessage()
+            msg["From"] = m.from_ or "unknown@example.org"
+            msg["To"] = m.to or "records@example.gov"
+            msg["Subject"] = m.subject or f"message {i}"
+            msg["Message-ID"] = f"<bench-{i}@example.org>"
+            msg.set_content(m.body or "(empty)")
+            box.add(msg)
+    finally:
+        box.flush()
+        box.unlock()
+
+
+def run_influence(inputs: list[str], out: str) -> dict:
+    from influence.pipeline import score_paths
+
+    start = time.perf_counter()
+    summary = score_paths(inputs, out)
+    return {"messages": summary.messages, "seconds": time.perf_counter() - start}
+
+
+def run_bare(inputs: list[str], out: str) -> dict:
+    """The floor: same readers, TF-IDF + logistic regression on raw text, no spaCy."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from influence.corpus import load_corpus
+    from influence.readers import iter_messages
+
+    corpus = load_corpus([ROOT / "corpora" / "labeled"]).where("train")
+    model = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+                          LogisticRegression(class_weight="balanced", max_iter=2000))  # fmt: skip
+    model.fit([e.message.text for e in corpus], [e.labels["promotion_for_gifts"] for e in corpus])
+    start = time.perf_counter()
+    n = 0
+    with open(out, "w") as fh:
+        batch = []
+        for m in iter_messages(inputs):
+            batch.append(m)
+            if len(batch) == 256:
+                n += _bare_batch(model, batch, fh)
+                batch = []
+        n += _bare_batch(model, batch, fh)
+    return {"messages": n, "seconds": time.perf_counter() - start}
+
+
+def _bare_batch(model, batch, fh) -> int:
+    ok = [m for m in batch if m.error is None]
+    scores = model.predict_proba([m.text for m in ok])[:, 1] if ok else []
+    for m, s in zip(ok, scores):
+        fh.write(json.dumps({"id": m.id, "score": float(s)}) + "\n")
+    for m in batch:
+        if m.error is not None:
+            fh.write(json.dumps({"id": m.id, "error": m.error}) + "\n")
+    return len(batch)
+
+
+def child(kind: str, inputs: list[str], out: str) -> None:
+    result = (run_influence if kind == "influence" else run_bare)(inputs, out)
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "corpora" / "real"))
+    ap.add_argument("--messages", type=int, default=20000)
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
+    ap.add_argument("inputs", nargs="*", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(args.child, args.inputs, args.out)
+        return
+    with tempfile.TemporaryDirectory(prefix="influence-bench-") as tmp:
+        mbox = Path(tmp) / "corpus.mbox"
+        build_mbox(mbox, args.messages)
+        inputs = [str(mbox)]
+        shared = Path(args.shared)
+        if shared.is_dir():
+            inputs += [str(shared / p) for p in REAL_PARTS if (shared / p).exists()]
+        print(f"inputs: {', '.join(inputs)}")
+        results = {}
+        for kind in ("bare", "influence"):
+            cmd = [sys.executable, __file__, "--child", kind, "--out", str(Path(tmp) / f"{kind}.jsonl"),
+                   *inputs]  # fmt: skip
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            results[kind] = json.loads(proc.stdout.strip().splitlines()[-1])
+        for kind, r in results.items():
+            rate = r["messages"] / r["seconds"]
+            r["messages_per_s"] = round(rate, 1)
+            print(f"{kind:10s} {r['messages']:7d} messages  {r['seconds']:7.1f} s  "
+                  f"{rate:8.1f} msg/s  peak RSS {r['peak_rss_mb']:.0f} MB")  # fmt: skip
+        ratio = results["influence"]["messages_per_s"] / results["bare"]["messages_per_s"]
+        print(f"influence / bare speed: {ratio:.2f} (target >= 0.5)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""Training, persistence and the integrity check of the model."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from sklearn.base import clone
+
+from influence.corpus import load_corpus
+from influence.errors import CorpusError, ModelError
+from influence.features import DocFeatures
+from influence.model import TARGET, build_pipeline, load_model, text_key
+from influence.nlp import default_nlp, docs_for
+from influence.training import train
+from influence.types import Message
+
+
+def test_model_card_matches_artifact(small_model: Path) -> None:
+    card = json.loads((small_model / "card.json").read_text())
+    model = load_model(small_model)
+    assert model.card["sha256"] == card["sha256"]
+    assert 0 < model.threshold < 1
+    assert set(model.pipelines) == {TARGET, "gift_offer", "promotion_request"}
+    assert card["metrics"]["cross_validation"]["n"] == card["training_data"]["train_rows"]
+    assert card["versions"]["scikit-learn"]
+
+
+def test_missing_card_or_changed_card_refused(tmp_path: Path, small_model: Path) -> None:
+    d = tmp_path / "m"
+    shutil.copytree(small_model, d)
+    card = json.loads((d / "card.json").read_text())
+    card["sha256"] = "0" * 64
+    (d / "card.json").write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="does not match the sha256"):
+        load_model(d)
+    (d / "card.json").unlink()
+    with pytest.raises(ModelError, match="cannot be verified"):
+        load_model(d)
+
+
+def test_predictions_rank_a_clear_offer_over_routine_mail(small_model: Path) -> None:
+    model = load_model(small_model)
+    msgs = [
+        Message(id="a", source="t", subject="Your code", from_="rep@ring.com",
+                body="Great news: once your discount code reaches 10 uses the department earns "
+                     "Gold status and we ship 5 free doorbells for your community team."),
+        Message(id="b", source="t", subject="Range", body="Range closed Friday for repairs."),
+    ]  # fmt: skip
+    probs = model.predict(list(docs_for(default_nlp(), msgs)))
+    assert probs[TARGET][0] > probs[TARGET][1]
+
+
+def test_test_split_is_never_trained_on(tmp_path: Path, small_corpus: Path) -> None:
+    rows = [json.loads(line) for line in small_corpus.read_text().splitlines()]
+    held = rows[0]
+    held["split"] = "test"
+    data = tmp_path / "c.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    card = train([data], tmp_path / "m", folds=3)
+    assert card["training_data"]["test_rows"] == 1
+    model = load_model(tmp_path / "m")
+    examples = load_corpus([data]).examples
+    held_key = text_key(next(e for e in examples if e.split == "test").message.text)
+    assert held_key not in model.train_keys
+    assert {text_key(e.message.text) for e in examples if e.split == "train"} <= model.train_keys
+
+
+def test_training_needs_both_classes(tmp_path: Path) -> None:
+    data = tmp_path / "c.jsonl"
+    data.write_text("".join(json.dumps({"id": str(i), "text": f"note {i}", "promotion_for_gifts": 0}) + "\n"
+                            for i in range(10)))  # fmt: skip
+    with pytest.raises(CorpusError, match="both 0 and 1"):
+        train([data], tmp_path / "m")
+
+
+def test_bad_label_value_is_named(tmp_path: Path) -> None:
+    data = tmp_path / "c.jsonl"
+    data.write_text(json.dumps({"id": "1", "text": "x y z", "promotion_for_gifts": 2}) + "\n")
+    with pytest.raises(CorpusError, match="must be 0 or 1"):
+        train([data], tmp_path / "m")
+
+
+def test_estimators_follow_the_sklearn_contract() -> None:
+    pipe = build_pipeline()
+    assert clone(pipe).get_params()["classifier__method"] == "sigmoid"
+    feats = DocFeatures()
+    assert feats.fit([]) is feats and clone(feats).get_params() == {}

@@ -1,0 +1,53 @@
+"""The shipped corpus: fixed splits without leakage, and guide-consistent labels."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from influence.splits import assign_splits, near_duplicate_pairs
+from tests.conftest import labeled_rows
+
+
+def test_no_near_duplicates_across_splits() -> None:
+    rows = labeled_rows()
+    pairs = near_duplicate_pairs([r["text"] for r in rows])
+    crossing = [
+        (rows[i]["id"], rows[j]["id"]) for i, j in pairs if rows[i]["split"] != rows[j]["split"]
+    ]
+    assert crossing == []
+
+
+def test_threads_never_cross_splits() -> None:
+    split_of: dict[str, set[str]] = {}
+    for r in labeled_rows():
+        split_of.setdefault(r["thread_id"], set()).add(r["split"])
+    assert {t: s for t, s in split_of.items() if len(s) > 1} == {}
+
+
+def test_splits_are_reproducible_and_cover_patterns() -> None:
+    rows = labeled_rows()
+    assert assign_splits(rows) == [r["split"] for r in rows]
+    test_patterns = {
+        r["pattern"] for r in rows if r["split"] == "test" and r["promotion_for_gifts"]
+    }
+    all_patterns = Counter(r["pattern"] for r in rows if r["promotion_for_gifts"])
+    common = {p for p, n in all_patterns.items() if n >= 8}
+    assert common <= test_patterns
+
+
+def test_labels_follow_the_guide() -> None:
+    rows = labeled_rows()
+    assert len(rows) >= 1000
+    assert len({r["id"] for r in rows}) == len(rows)
+    for r in rows:
+        assert r["promotion_for_gifts"] in (0, 1)
+        if r["promotion_for_gifts"]:
+            assert r["gift_offer"] == 1 and r["promotion_request"] == 1, r["id"]
+
+
+def test_near_duplicate_detector_finds_a_light_edit() -> None:
+    a = ("Once your code hits ten redemptions the station moves to Gold and we ship five more "
+         "doorbells to the front desk for the community team to hand out at events.")  # fmt: skip
+    b = a.replace("five", "six").replace("front desk", "watch office")
+    c = "The range is closed Friday; qualification moves to the 14th."
+    assert near_duplicate_pairs([a, b, c]) == [(0, 1)]
