@@ -105,13 +105,16 @@ def score(
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 3 if any message could not be read.")
     ] = False,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes for spaCy and the model (default: CPU cores).")
+    ] = None,
 ) -> None:
     """Score every message for promotion-for-gifts; one row per message, in input order."""
     from influence.pipeline import score_paths
 
     with progress("scoring") as tick:
         summary = score_paths(
-            inputs, out, model=model, spacy_model=spacy_model, top=top, on_message=tick
+            inputs, out, model=model, spacy_model=spacy_model, top=top, workers=workers, on_message=tick
         )
     if top and summary.top:
         print_top(summary.top)

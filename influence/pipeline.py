@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import heapq
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from influence.model import Model, load_model
-from influence.nlp import default_nlp
 from influence.readers import iter_messages
 from influence.reports.tables import output_format, write_rows
 from influence.scoring import score_messages
@@ -64,18 +64,24 @@ def score_paths(
     model: Model | str | Path | None = None,
     spacy_model: str | None = None,
     top: int = 0,
+    workers: int | None = None,
     on_message: Callable[[Message], None] | None = None,
 ) -> Summary:
-    """Score every message under `inputs` into `out`; one row per message, in input order."""
+    """Score every message under `inputs` into `out`; one row per message, in input order.
+
+    `workers` processes run spaCy and the model (default: one per CPU core, at most 4).
+    """
     output_format(out)  # fail on a bad output name before reading anything
     if not isinstance(model, Model):
         model = load_model(model)
-    nlp = default_nlp(spacy_model)
+    if workers is None:
+        workers = min(4, os.cpu_count() or 1)
     summary = Summary(threshold=model.threshold)
     messages: Iterable[Message] = iter_messages(inputs)
     if on_message:
         messages = _tap(messages, on_message)
-    write_rows(_count(score_messages(messages, model, nlp), summary, top), out, SCORE_COLUMNS)
+    rows = score_messages(messages, model, spacy_model=spacy_model, workers=workers)
+    write_rows(_count(rows, summary, top), out, SCORE_COLUMNS)
     return summary
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import srsly
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 from spacy.util import filter_spans
 
 from influence.nlp.rules import RuleSet, read_patterns
@@ -58,7 +58,7 @@ def vendor_for_domain(domain: str | None, index: dict[str, str]) -> str | None:
     return None
 
 
-_EMAIL_DOMAIN = re.compile(r"@([\w.-]+)")
+_EMAIL = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
 
 
 @Language.factory("influence_entities", assigns=["doc.ents"], default_config={})
@@ -97,13 +97,11 @@ class EntityTagger:
 
     def __call__(self, doc: Doc) -> Doc:
         ours = self.rules(doc)
-        for token in doc:
-            if token.like_email or "@" in token.text:
-                m = _EMAIL_DOMAIN.search(token.text)
-                vendor = vendor_for_domain(m.group(1) if m else None, self.domains)
-                if vendor:
-                    ours.append(Span(doc, token.i, token.i + 1, label="VENDOR", kb_id=vendor))
-        ours = [Span(doc, s.start, s.end, label=s.label_, kb_id=s.id_ or s.kb_id_) for s in ours]
+        for m in _EMAIL.finditer(doc.text):
+            vendor = vendor_for_domain(m.group(1), self.domains)
+            span = doc.char_span(*m.span(), label="VENDOR", kb_id=vendor or "", alignment_mode="expand")
+            if vendor and span is not None:
+                ours.append(span)
         ours = filter_spans(ours)
         taken = {i for s in ours for i in range(s.start, s.end)}
         theirs = [e for e in doc.ents if not any(i in taken for i in range(e.start, e.end))]

@@ -1,14 +1,19 @@
 """Patterns-as-data matching shared by our components (the idea of spaCy's SpanRuler).
 
 A pattern is `{"label": ..., "pattern": str | list[dict], "id": optional}`: strings go to a
-case-insensitive PhraseMatcher, token lists to the Matcher. Only token attributes that exist on a
-blank pipeline are used, so the rules work without a trained model.
+case-insensitive PhraseMatcher, token lists to the Matcher. `{"label": ..., "regex": "..."}`
+patterns run Python's `re` over the doc text (case-insensitive unless `"case_sensitive": true`; a
+group named `span` narrows the span) and snap to token boundaries. The shipped patterns use only
+phrases and regexes: token patterns with REGEX or open-ended operators cost more than the whole
+tokenizer on long documents, and re over the text does the same job in C. Nothing needs a trained
+model, so the rules work on a blank pipeline.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
@@ -25,7 +30,8 @@ from influence.errors import InfluenceError
 PACKAGE_DATA = "influence.patterns"
 EXPECTED = (
     "each line must be a JSON object with the keys 'label' and 'pattern' "
-    "(a string or a list of token dicts), and optionally 'id' and 'attr' (LOWER or ORTH)"
+    "(a string or a list of token dicts) or 'regex', and optionally 'id', 'attr' (LOWER or ORTH) "
+    "and 'case_sensitive'"
 )
 
 
@@ -57,6 +63,7 @@ class RuleSet:
 
     def _clear(self) -> None:
         self.matcher = Matcher(self.nlp.vocab, validate=True)
+        self.regexes: list[tuple[re.Pattern[str], str, str]] = []
         self.phrase_matchers = {
             attr: PhraseMatcher(self.nlp.vocab, attr=attr) for attr in ("LOWER", "ORTH")
         }
@@ -65,6 +72,15 @@ class RuleSet:
     def add(self, patterns: Iterable[dict[str, Any]]) -> None:
         phrase_texts: dict[tuple[str, str, str], list[str]] = {}
         for i, p in enumerate(patterns):
+            if isinstance(p, dict) and "label" in p and isinstance(p.get("regex"), str):
+                flags = 0 if p.get("case_sensitive") else re.IGNORECASE
+                try:
+                    rx = re.compile(p["regex"], flags)
+                except re.error as exc:
+                    raise InfluenceError(f"{self.name}: pattern {i} has a bad regex: {exc}") from exc
+                self.regexes.append((rx, p["label"], p.get("id", "")))
+                self.patterns.append(p)
+                continue
             if (
                 not isinstance(p, dict)
                 or "label" not in p
@@ -99,7 +115,18 @@ class RuleSet:
         strings = self.nlp.vocab.strings
         for match_id, start, end in matches:
             label, _, span_id = strings[match_id].partition("|")
-            found.setdefault(label, []).append(Span(doc, start, end, label=label, span_id=span_id))
+            found.setdefault(label, []).append(
+                Span(doc, start, end, label=label, kb_id=span_id, span_id=span_id)
+            )
+        text = doc.text
+        for rx, label, span_id in self.regexes:
+            for m in rx.finditer(text):
+                start, end = m.span("span") if "span" in rx.groupindex else m.span()
+                span = doc.char_span(
+                    start, end, label=label, kb_id=span_id, span_id=span_id, alignment_mode="expand"
+                )
+                if span is not None and len(span):
+                    found.setdefault(label, []).append(span)
         spans: list[Span] = []
         for label_spans in found.values():
             spans.extend(filter_spans(label_spans))

@@ -247,14 +247,20 @@ def _header(msg: EmailMessage, name: str) -> str | None:
     return text or None
 
 
+_AM_PM = re.compile(r"\d\s*[AaPp]\.?[Mm]\.?(?:\s|$)")
+
+
 def iso_date(raw: str | None) -> str | None:
     """ISO 8601 for any date an email client wrote; the raw string when it cannot be parsed."""
     if not raw:
         return None
-    try:
-        return parsedate_to_datetime(raw).isoformat()
-    except (TypeError, ValueError, IndexError, OverflowError):
-        pass
+    # The RFC 822 parser reads the "PM" of Outlook's "Monday, March 4, 2024 3:02 PM" as an
+    # unknown time zone and returns 03:02; 12-hour times go to the formats below instead.
+    if not _AM_PM.search(raw):
+        try:
+            return parsedate_to_datetime(raw).isoformat()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            pass
     from datetime import datetime
 
     cleaned = re.sub(r"\s+", " ", raw.replace(" at ", " ")).strip()
@@ -262,6 +268,8 @@ def iso_date(raw: str | None) -> str | None:
         "%A, %B %d, %Y %I:%M %p", "%B %d, %Y %I:%M %p", "%A, %B %d, %Y %H:%M",
         "%m/%d/%Y %I:%M %p", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M", "%m/%d/%Y",
         "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d", "%B %d, %Y", "%a, %b %d, %Y %I:%M %p",
+        "%A, %B %d, %Y %I:%M:%S %p", "%B %d, %Y %I:%M:%S %p", "%a, %d %b %Y %I:%M:%S %p",
+        "%a, %d %b %Y %I:%M %p", "%d %B %Y %I:%M %p",
     ):  # fmt: skip
         try:
             return datetime.strptime(cleaned, fmt).isoformat()
