@@ -63,6 +63,16 @@ def render_readme(card: dict[str, Any]) -> str:
         bg = card["background"]
         lines += ["", f"Background negatives: {bg['count']} messages from {bg['name']} "
                   f"(sha256 `{bg['sha256'][:16]}…`)."]  # fmt: skip
+    lines += [
+        "",
+        "Reproducible from `corpora/` alone: "
+        + (
+            "yes"
+            if card.get("reproducible_from_corpora_alone", True)
+            else "no (background collections were added)"
+        )
+        + ".",
+    ]
     lines += ["", "## Held-out metrics (promotion_for_gifts)", ""]
     lines += _metric_table(card["metrics"])
     lines += ["", "Cross-validation is grouped by `thread_id`, so messages of one thread never "

@@ -25,17 +25,13 @@ app = typer.Typer(
 err = Console(stderr=True, soft_wrap=True)
 STATE = {"debug": False}
 
-Inputs = Annotated[
-    list[Path], typer.Argument(help="Files or folders (eml, mbox, csv, jsonl, parquet, txt).")
-]
+Inputs = Annotated[list[Path], typer.Argument(help="Files or folders (eml, mbox, csv, jsonl, parquet, txt).")]
 ModelOpt = Annotated[
     Path | None, typer.Option("--model", "-m", help="Model directory (default: the shipped model).")
 ]
 SpacyOpt = Annotated[
     str | None,
-    typer.Option(
-        "--spacy-model", help="Installed spaCy pipeline to build on, e.g. en_core_web_sm."
-    ),
+    typer.Option("--spacy-model", help="Installed spaCy pipeline to build on, e.g. en_core_web_sm."),
 ]
 
 
@@ -95,9 +91,7 @@ def score(
     inputs: Inputs,
     out: Annotated[
         str,
-        typer.Option(
-            "--out", "-o", help="Output: .csv, .jsonl, .parquet, or - for JSONL on stdout."
-        ),
+        typer.Option("--out", "-o", help="Output: .csv, .jsonl, .parquet, or - for JSONL on stdout."),
     ],
     model: ModelOpt = None,
     spacy_model: SpacyOpt = None,
@@ -137,9 +131,7 @@ def ingest(
 
     with progress("reading") as tick:
         summary = ingest_paths(inputs, out, on_message=tick)
-    err.print(
-        f"{summary.scored} messages read, {summary.errors} could not be read", highlight=False
-    )
+    err.print(f"{summary.scored} messages read, {summary.errors} could not be read", highlight=False)
     if strict and summary.errors:
         raise typer.Exit(3)
 
@@ -147,19 +139,26 @@ def ingest(
 @app.command()
 @friendly
 def train(
-    corpus: Annotated[
-        list[Path], typer.Argument(help="Labeled .jsonl/.csv/.parquet files or folders.")
-    ],
+    corpus: Annotated[list[Path], typer.Argument(help="Labeled .jsonl/.csv/.parquet files or folders.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Model directory to write.")],
     spacy_model: SpacyOpt = None,
     folds: Annotated[int, typer.Option(help="Grouped cross-validation folds.")] = 5,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    background: Annotated[
+        list[Path] | None,
+        typer.Option(help="Real mail known to hold no such exchange, added as negatives; repeatable."),
+    ] = None,
+    background_limit: Annotated[
+        int | None, typer.Option(help="Use at most this many background messages.")
+    ] = None,
 ) -> None:
     """Train a model on labeled messages (rows in the `test` split are never used)."""
     from influence.training import train as run_train
 
-    card = run_train(corpus, out, spacy_model=spacy_model, folds=folds, seed=seed,
-                     progress=lambda msg: err.print(msg, highlight=False))  # fmt: skip
+    card = run_train(
+        corpus, out, spacy_model=spacy_model, folds=folds, seed=seed, background=background,
+        background_limit=background_limit, progress=lambda msg: err.print(msg, highlight=False),
+    )  # fmt: skip
     cv = card["metrics"]["cross_validation"]
     err.print(f"wrote {out}/model.joblib; cross-validated average precision {cv['average_precision']}, "
               f"threshold {card['thresholds']['promotion_for_gifts']:.3f}", highlight=False)  # fmt: skip
@@ -169,9 +168,7 @@ def train(
 @friendly
 def evaluate(
     corpus: Annotated[list[Path], typer.Argument(help="Labeled files or folders.")],
-    report: Annotated[
-        Path, typer.Option("--report", help="Folder for metrics.json and report.md.")
-    ],
+    report: Annotated[Path, typer.Option("--report", help="Folder for metrics.json and report.md.")],
     model: ModelOpt = None,
     spacy_model: SpacyOpt = None,
     split: Annotated[

@@ -54,14 +54,10 @@ def corpus_files(paths: list[str | Path]) -> list[Path]:
         else:
             raise CorpusError(f"No such file or folder: {p}")
     if not files:
-        raise CorpusError(
-            f"No labeled .jsonl, .csv or .parquet files in {', '.join(map(str, paths))}"
-        )
+        raise CorpusError(f"No labeled .jsonl, .csv or .parquet files in {', '.join(map(str, paths))}")
     bad = [str(f) for f in files if f.suffix.lower() not in BUILDERS]
     if bad:
-        raise CorpusError(
-            f"Unsupported labeled file type: {', '.join(bad)} (use .jsonl, .csv or .parquet)"
-        )
+        raise CorpusError(f"Unsupported labeled file type: {', '.join(bad)} (use .jsonl, .csv or .parquet)")
     return files
 
 
@@ -96,9 +92,7 @@ def load_corpus(paths: list[str | Path], require_target: bool = True) -> Corpus:
             except Exception as exc:
                 raise CorpusError(f"Cannot read labeled file {path}: {exc}") from exc
             if "text" not in ds.column_names:
-                raise CorpusError(
-                    f"{path} has no 'text' column (columns: {', '.join(ds.column_names)})"
-                )
+                raise CorpusError(f"{path} has no 'text' column (columns: {', '.join(ds.column_names)})")
             if require_target and TARGET not in ds.column_names:
                 raise CorpusError(f"{path} has no '{TARGET}' column with 0/1 labels")
             rows = ds.to_list()

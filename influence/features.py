@@ -124,13 +124,20 @@ def evidence(doc: Doc) -> list[Evidence]:
 
     ranked = sorted(spans, key=lambda s: (not linked(s), s.start_char))[:limit]
     subject_chars = doc.user_data.get("subject_chars", 0)
+    quote_start = doc.user_data.get("quote_start")
+
+    def where(start: int) -> str:
+        if start < subject_chars:
+            return "subject"
+        return "quote" if quote_start is not None and start >= quote_start else "body"
+
     return [
         Evidence(
             label=s.label_,
             text=s.text,
             start=s.start_char,
             end=s.end_char,
-            where="subject" if s.start_char < subject_chars else "body",
+            where=where(s.start_char),
         )
         for s in sorted(ranked, key=lambda s: (s.start_char, s.label_))
     ]

@@ -113,16 +113,10 @@ def load_model(model_dir: str | Path | None = None) -> Model:
     model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
     path, card_path = model_dir / MODEL_FILE, model_dir / CARD_FILE
     if not path.exists():
-        hint = (
-            " (run `make model` to build the default model)"
-            if model_dir == DEFAULT_MODEL_DIR
-            else ""
-        )
+        hint = " (run `make model` to build the default model)" if model_dir == DEFAULT_MODEL_DIR else ""
         raise ModelError(f"No model at {model_dir}: {MODEL_FILE} is missing{hint}")
     if not card_path.exists():
-        raise ModelError(
-            f"Model {model_dir} has no {CARD_FILE}; it cannot be verified, so it is not loaded"
-        )
+        raise ModelError(f"Model {model_dir} has no {CARD_FILE}; it cannot be verified, so it is not loaded")
     try:
         card = json.loads(card_path.read_text())
     except ValueError as exc:

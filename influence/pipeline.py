@@ -16,7 +16,8 @@ from influence.types import SCORE_COLUMNS, Message, ScoredRow
 
 MESSAGE_COLUMNS = [
     "id", "source", "page", "bates", "line", "offset", "from", "to", "cc", "date", "subject",
-    "message_id", "in_reply_to", "body", "attachments", "error",
+    "message_id", "in_reply_to", "references", "body", "quoted", "attachments", "thread_id",
+    "quotes", "duplicate_of", "error",
 ]  # fmt: skip
 
 

@@ -28,9 +28,7 @@ def shingles(text: str, k: int = SHINGLE) -> set[int]:
     return {hash(" ".join(words[i : i + k])) for i in range(len(words) - k + 1)}
 
 
-def near_duplicate_pairs(
-    texts: list[str], threshold: float = NEAR_DUPLICATE
-) -> list[tuple[int, int]]:
+def near_duplicate_pairs(texts: list[str], threshold: float = NEAR_DUPLICATE) -> list[tuple[int, int]]:
     """Index pairs whose shingle sets overlap at least `threshold` (Jaccard), via an inverted index."""
     sets = [shingles(t) for t in texts]
     index: dict[int, list[int]] = defaultdict(list)
@@ -86,9 +84,7 @@ def assign_splits(rows: list[dict], seed: str = "influence-v1") -> list[str]:
 
 
 def load_rows(files: Iterable[Path]) -> list[tuple[Path, dict]]:
-    return [
-        (f, json.loads(line)) for f in files for line in f.read_text().splitlines() if line.strip()
-    ]
+    return [(f, json.loads(line)) for f in files for line in f.read_text().splitlines() if line.strip()]
 
 
 def main(folder: str) -> None:

@@ -59,6 +59,28 @@ def fit_label(
     return pipe, threshold, source, metrics
 
 
+def background_examples(paths: list[str | Path], limit: int | None = None) -> tuple[list[Example], dict]:
+    """Unlabeled real mail as extra negatives for the target (its other labels stay unknown).
+
+    Only for collections known to hold no such exchange; each file is its own group so a long
+    thread cannot sit on both sides of a fold.
+    """
+    import hashlib
+    from itertools import islice
+
+    from influence.readers import iter_messages
+
+    h = hashlib.sha256()
+    examples = []
+    for m in islice((m for m in iter_messages(paths) if m.error is None and m.body.strip()), limit):
+        h.update(m.text.encode("utf-8", "replace"))
+        examples.append(Example(message=m, labels={TARGET: 0, "gift_offer": None, "promotion_request": None},
+                                group=f"background:{m.source}", split="train", pattern="background",
+                                vendor=None))  # fmt: skip
+    info = {"name": ", ".join(map(str, paths)), "count": len(examples), "sha256": h.hexdigest()}
+    return examples, info
+
+
 def train(
     paths: list[str | Path],
     out_dir: str | Path,
@@ -66,12 +88,19 @@ def train(
     spacy_model: str | None = None,
     folds: int = 5,
     seed: int = 0,
+    background: list[str | Path] | None = None,
+    background_limit: int | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Train and save a model; returns its card. The `test` split is never trained on."""
     say = progress or (lambda _msg: None)
     corpus: Corpus = load_corpus(paths)
     train_ex, val_ex = corpus.where("train"), corpus.where("validation")
+    bg_info = None
+    if background:
+        bg, bg_info = background_examples(background, background_limit)
+        train_ex = train_ex + bg
+        say(f"added {len(bg)} background messages as negatives")
     test_rows = len(corpus.where("test"))
     if not train_ex:
         raise CorpusError("No training rows (every row is in the test or validation split)")
@@ -111,6 +140,8 @@ def train(
             "validation_rows": len(val_ex),
             "test_rows": test_rows,
         },
+        "background": bg_info,
+        "reproducible_from_corpora_alone": bg_info is None,
         "spacy_base": spacy_model or "spacy.blank('en') + sentencizer",
         "patterns_hash": patterns_hash(nlp.get_pipe("influence_phrases").rules.patterns),
         "seed": seed,

@@ -27,16 +27,29 @@ class Message:
     subject: str | None = None
     message_id: str | None = None
     in_reply_to: str | None = None
+    references: str | None = None
     body: str = ""
+    quoted: str = ""
     attachments: list[str] = field(default_factory=list)
+    thread_id: str | None = None
+    quotes: str | None = None
+    duplicate_of: str | None = None
     error: str | None = None
 
     @property
     def text(self) -> str:
-        """The text the pipeline reads: subject line, blank line, body."""
-        if self.subject:
-            return f"{self.subject}\n\n{self.body}"
-        return self.body
+        """The text the pipeline reads: subject, blank line, the author's body, blank line, the
+        quoted history. Offsets in evidence refer to this string."""
+        head = f"{self.subject}\n\n" if self.subject else ""
+        tail = f"\n\n{self.quoted}" if self.quoted else ""
+        return f"{head}{self.body}{tail}"
+
+    @property
+    def quote_start(self) -> int | None:
+        """Offset in `text` where the quoted history begins, or None without one."""
+        if not self.quoted:
+            return None
+        return len(self.text) - len(self.quoted)
 
     @property
     def sender_domain(self) -> str | None:
@@ -66,7 +79,7 @@ class Evidence:
     text: str
     start: int
     end: int
-    where: str = "body"  # "subject" or "body"
+    where: str = "body"  # "subject", "body" (the author's words) or "quote" (quoted history)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -74,7 +87,8 @@ class Evidence:
 
 SCORE_COLUMNS = [
     "id", "source", "page", "bates", "from", "to", "date", "subject",
-    "score", "flagged", "gift_offer", "promotion_request", "evidence", "vendors", "error",
+    "score", "flagged", "gift_offer", "promotion_request", "evidence", "vendors",
+    "thread_id", "duplicate_of", "error",
 ]  # fmt: skip
 
 
@@ -113,5 +127,7 @@ class ScoredRow:
             ),
             "evidence": [e.to_dict() for e in self.evidence],
             "vendors": self.vendors,
+            "thread_id": m.thread_id,
+            "duplicate_of": m.duplicate_of,
             "error": m.error,
         }

@@ -37,9 +37,7 @@ def load(spacy_model: str | None = None, patterns: str | Path | None = None) -> 
     entities = nlp.add_pipe("influence_entities", last=True)
     tagger = nlp.add_pipe("influence_phrases", last=True, config={"spans_key": SPANS_KEY})
     entities.initialize(nlp=nlp)
-    tagger.initialize(
-        nlp=nlp, patterns=read_patterns(patterns, phrases.FILENAME) if patterns else None
-    )
+    tagger.initialize(nlp=nlp, patterns=read_patterns(patterns, phrases.FILENAME) if patterns else None)
     nlp.max_length = max(nlp.max_length, MAX_CHARS + 1000)
     return nlp
 
@@ -54,8 +52,7 @@ def docs_for(nlp: Language, messages: Iterable[Message], batch_size: int = 64) -
     tagger = nlp.get_pipe("influence_entities")
     pairs = ((m.text[:MAX_CHARS], m) for m in messages)
     for doc, message in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
-        doc.user_data["sender_vendor"] = gazetteer.vendor_for_domain(
-            message.sender_domain, tagger.domains
-        )
+        doc.user_data["sender_vendor"] = gazetteer.vendor_for_domain(message.sender_domain, tagger.domains)
         doc.user_data["subject_chars"] = len(message.subject) + 2 if message.subject else 0
+        doc.user_data["quote_start"] = message.quote_start
         yield doc

@@ -64,9 +64,7 @@ class RuleSet:
     def _clear(self) -> None:
         self.matcher = Matcher(self.nlp.vocab, validate=True)
         self.regexes: list[tuple[re.Pattern[str], str, str]] = []
-        self.phrase_matchers = {
-            attr: PhraseMatcher(self.nlp.vocab, attr=attr) for attr in ("LOWER", "ORTH")
-        }
+        self.phrase_matchers = {attr: PhraseMatcher(self.nlp.vocab, attr=attr) for attr in ("LOWER", "ORTH")}
         self.patterns = []
 
     def add(self, patterns: Iterable[dict[str, Any]]) -> None:
@@ -88,8 +86,7 @@ class RuleSet:
                 or p.get("attr", "LOWER") not in self.phrase_matchers
             ):
                 raise InfluenceError(
-                    f"{self.name}: pattern {i} needs the keys 'label' and 'pattern', got {p!r}; "
-                    f"{EXPECTED}"
+                    f"{self.name}: pattern {i} needs the keys 'label' and 'pattern', got {p!r}; {EXPECTED}"
                 )
             key = f"{p['label']}|{p.get('id', '')}"
             if isinstance(p["pattern"], str):

@@ -39,12 +39,24 @@ READERS: list[Any] = [
     eml,
     Csv,
     text,
-    _unsupported("pdf", b"%PDF", {".pdf"}, "PDF files are not supported yet; extract text first "
-                 "(pdftotext) and pass the .txt"),
-    _unsupported("msg", b"\xd0\xcf\x11\xe0", {".msg", ".pst"}, "Outlook .msg/.pst files are not "
-                 "supported yet; export them as .eml"),
-    _unsupported("zip", b"PK\x03\x04", {".zip"}, "zip archives are not supported yet; unzip "
-                 "the archive and pass the folder"),
+    _unsupported(
+        "pdf",
+        b"%PDF",
+        {".pdf"},
+        "PDF files are not supported yet; extract text first (pdftotext) and pass the .txt",
+    ),
+    _unsupported(
+        "msg",
+        b"\xd0\xcf\x11\xe0",
+        {".msg", ".pst"},
+        "Outlook .msg/.pst files are not supported yet; export them as .eml",
+    ),
+    _unsupported(
+        "zip",
+        b"PK\x03\x04",
+        {".zip"},
+        "zip archives are not supported yet; unzip the archive and pass the folder",
+    ),
 ]
 
 
@@ -87,8 +99,11 @@ def read_file(path: Path, source: str | None = None) -> Iterator[Message]:
         yield Message(id=source, source=source, error=f"cannot open file: {exc.strerror or exc}")
         return
     if reader is None:
-        yield Message(id=source, source=source, error="unrecognised binary file; not an email, "
-                      "mbox, CSV, JSONL or Parquet file")
+        yield Message(
+            id=source,
+            source=source,
+            error="unrecognised binary file; not an email, mbox, CSV, JSONL or Parquet file",
+        )
         return
     count = 0
     try:
@@ -97,8 +112,11 @@ def read_file(path: Path, source: str | None = None) -> Iterator[Message]:
             yield message
     except Exception as exc:  # a reader failing mid-file: keep what it gave, report the rest
         what = f"after {count} messages" if count else "before any message"
-        yield Message(id=f"{source}#error" if count else source, source=source,
-                      error=f"{reader.NAME} reader failed {what}: {exc}")
+        yield Message(
+            id=f"{source}#error" if count else source,
+            source=source,
+            error=f"{reader.NAME} reader failed {what}: {exc}",
+        )
 
 
 def check_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:

@@ -73,5 +73,6 @@ def read(path: Path, source: str) -> Iterator[Message]:
         try:
             yield parse_bytes(raw, id=mid, source=source, line=line, offset=offset)
         except Exception as exc:  # one bad message never sinks the archive
-            yield Message(id=mid, source=source, line=line, offset=offset,
-                          error=f"unreadable message in mbox: {exc}")
+            yield Message(
+                id=mid, source=source, line=line, offset=offset, error=f"unreadable message in mbox: {exc}"
+            )

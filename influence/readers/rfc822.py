@@ -179,17 +179,13 @@ def _filename(part: EmailMessage) -> str | None:
         name = part.get_filename()
     except Exception:
         name = None
-    raw = _raw_param(part, "Content-Disposition", "filename") or _raw_param(
-        part, "Content-Type", "name"
-    )
+    raw = _raw_param(part, "Content-Disposition", "filename") or _raw_param(part, "Content-Type", "name")
     if raw and (not name or (len(raw) > len(name) and raw.startswith(name))):
         return raw
     return name or None
 
 
-def _body_and_attachments(
-    msg: EmailMessage, unicode_source: bool = False
-) -> tuple[str, list[str]]:
+def _body_and_attachments(msg: EmailMessage, unicode_source: bool = False) -> tuple[str, list[str]]:
     attachments: list[str] = []
     plain: list[str] = []
     html: list[str] = []
@@ -292,6 +288,7 @@ def message_from_email(
         subject=_header(msg, "Subject"),
         message_id=_header(msg, "Message-ID"),
         in_reply_to=_header(msg, "In-Reply-To"),
+        references=_header(msg, "References"),
         body=body,
         attachments=attachments,
         **locator,
@@ -331,6 +328,4 @@ def parse_text(text: str, *, id: str, source: str, **locator) -> Message:
     U+FFFD and `\\uXXXX` escapes.
     """
     data = text.lstrip("\ufeff\r\n").encode("utf-8", errors="replace")
-    return message_from_email(
-        _parse(data), id=id, source=source, unicode_source=True, **locator
-    )
+    return message_from_email(_parse(data), id=id, source=source, unicode_source=True, **locator)

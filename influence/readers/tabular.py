@@ -48,9 +48,7 @@ def text_column(columns: Iterable[str]) -> str | None:
     return next((lower[n] for n in TEXT_COLUMNS if n in lower), None)
 
 
-def row_to_message(
-    row: dict[str, Any], *, source: str, index: int, line: int | None = None
-) -> Message:
+def row_to_message(row: dict[str, Any], *, source: str, index: int, line: int | None = None) -> Message:
     """Map one record to a `Message`; header lines at the top of its text fill missing fields."""
     lower = {str(k).lower(): v for k, v in row.items()}
     text = _pick(lower, TEXT_COLUMNS)
@@ -88,18 +86,20 @@ def row_to_message(
 def _guarded(rows: Iterator[tuple[int, int | None, Any]], source: str) -> Iterator[Message]:
     for index, line, row in rows:
         if isinstance(row, Exception):
-            yield Message(id=f"{source}:{index}", source=source, line=line,
-                          error=f"unreadable row: {row}")
+            yield Message(id=f"{source}:{index}", source=source, line=line, error=f"unreadable row: {row}")
             continue
         if not isinstance(row, dict):
-            yield Message(id=f"{source}:{index}", source=source, line=line,
-                          error="row is not an object with a text field")
+            yield Message(
+                id=f"{source}:{index}",
+                source=source,
+                line=line,
+                error="row is not an object with a text field",
+            )
             continue
         try:
             yield row_to_message(row, source=source, index=index, line=line)
         except Exception as exc:
-            yield Message(id=f"{source}:{index}", source=source, line=line,
-                          error=f"unreadable row: {exc}")
+            yield Message(id=f"{source}:{index}", source=source, line=line, error=f"unreadable row: {exc}")
 
 
 class JsonLines:
@@ -157,15 +157,22 @@ class Csv:
             if exc.start < len(head) - 4:  # not just a character cut at the buffer's end
                 encoding = guess_encoding(head) or "cp1252"
         sample = decode_bytes(head)
-        delimiter = "\t" if path.suffix.lower() == ".tsv" or sample.split("\n")[0].count("\t") > sample.split("\n")[0].count(",") else ","  # noqa: E501
+        delimiter = (
+            "\t"
+            if path.suffix.lower() == ".tsv"
+            or sample.split("\n")[0].count("\t") > sample.split("\n")[0].count(",")
+            else ","
+        )  # noqa: E501
         with open(path, encoding=encoding, errors="replace", newline="") as fh:
             reader = csv.DictReader(fh, delimiter=delimiter)
             if not reader.fieldnames or text_column(reader.fieldnames) is None:
                 cols = ", ".join(reader.fieldnames or []) or "none"
                 names = ", ".join(TEXT_COLUMNS)
-                yield Message(id=source, source=source, error=(
-                    f"CSV has no text column (found: {cols}); name one of: {names}"
-                ))
+                yield Message(
+                    id=source,
+                    source=source,
+                    error=(f"CSV has no text column (found: {cols}); name one of: {names}"),
+                )
                 return
 
             def rows() -> Iterator[tuple[int, int | None, Any]]:
@@ -200,9 +207,11 @@ class Parquet:
 
         pf = pq.ParquetFile(path)
         if text_column(pf.schema_arrow.names) is None:
-            yield Message(id=source, source=source, error=(
-                f"Parquet file has no text column (found: {', '.join(pf.schema_arrow.names)})"
-            ))
+            yield Message(
+                id=source,
+                source=source,
+                error=(f"Parquet file has no text column (found: {', '.join(pf.schema_arrow.names)})"),
+            )
             return
 
         def rows() -> Iterator[tuple[int, int | None, Any]]:
