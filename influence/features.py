@@ -6,6 +6,7 @@ them), which is the quid-pro-quo shape that word n-grams alone learn only from v
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
@@ -97,6 +98,32 @@ class DocText(BaseEstimator, TransformerMixin):
 
     def transform(self, X: Iterable[Doc]) -> list[str]:
         return [doc.text for doc in X]
+
+
+def linked_text(doc: Doc) -> str:
+    """The sentences where two kinds of phrase meet (gift and promotion, a condition beside a
+    gift, ...): the few lines that carry the exchange, so n-grams can weigh them on their own
+    even when they are buried in a long forward."""
+    spans = doc.spans[SPANS_KEY] if SPANS_KEY in doc.spans else []
+    if not spans or not doc.has_annotation("SENT_START"):
+        return ""
+    sents = list(doc.sents)
+    starts = [s.start for s in sents]
+    labels: dict[int, set[str]] = defaultdict(set)
+    for span in spans:
+        labels[bisect_right(starts, span.start) - 1].add(span.label_)
+    keep = sorted(i for i, found in labels.items() if len(found & set(LINK_LABELS)) >= 2)
+    return " ".join(sents[i].text for i in keep)
+
+
+class LinkedText(BaseEstimator, TransformerMixin):
+    """Docs → their linked sentences (see `linked_text`), for a second TF-IDF branch."""
+
+    def fit(self, X: Iterable[Doc], y: object = None) -> LinkedText:
+        return self
+
+    def transform(self, X: Iterable[Doc]) -> list[str]:
+        return [linked_text(doc) for doc in X]
 
 
 def vendors_of(doc: Doc) -> list[str]:

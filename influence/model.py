@@ -25,7 +25,7 @@ from sklearn.preprocessing import MaxAbsScaler
 from spacy.tokens import Doc
 
 from influence.errors import ModelError
-from influence.features import DocFeatures, DocText
+from influence.features import DocFeatures, DocText, LinkedText
 from influence.settings import settings
 
 TARGET = "promotion_for_gifts"
@@ -37,7 +37,8 @@ DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "default
 
 
 def build_pipeline(seed: int = 0) -> Pipeline:
-    """Word n-grams joined with scaled rule features, a class-weighted linear model, calibrated."""
+    """Word n-grams of the whole text and of the linked sentences, joined with scaled rule
+    features; a class-weighted linear model, calibrated."""
     conf = settings()["model"]
     words = Pipeline([
         ("text", DocText()),
@@ -49,9 +50,18 @@ def build_pipeline(seed: int = 0) -> Pipeline:
         ("vectorize", DictVectorizer()),
         ("scale", MaxAbsScaler()),
     ])  # fmt: skip
+    linked = Pipeline([
+        ("text", LinkedText()),
+        ("tfidf", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True,
+                                  strip_accents="unicode")),
+    ])  # fmt: skip
     features = FeatureUnion(
-        [("words", words), ("rules", rules)],
-        transformer_weights={"words": 1.0, "rules": conf["rules_weight"]},
+        [("words", words), ("linked", linked), ("rules", rules)],
+        transformer_weights={
+            "words": 1.0,
+            "linked": conf["linked_weight"],
+            "rules": conf["rules_weight"],
+        },
     )
     classifier = CalibratedClassifierCV(
         LogisticRegression(C=conf["C"], class_weight="balanced", max_iter=5000, random_state=seed),

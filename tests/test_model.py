@@ -88,3 +88,20 @@ def test_estimators_follow_the_sklearn_contract() -> None:
     assert clone(pipe).get_params()["classifier__method"] == "sigmoid"
     feats = DocFeatures()
     assert feats.fit([]) is feats and clone(feats).get_params() == {}
+
+
+def test_shipped_model_card_agrees_with_the_corpus() -> None:
+    import hashlib
+
+    from influence.model import DEFAULT_MODEL_DIR
+    from tests.conftest import ROOT
+
+    card = json.loads((DEFAULT_MODEL_DIR / "card.json").read_text())
+    files = {f["path"]: f for f in card["training_data"]["files"]}
+    on_disk = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "corpora" / "labeled").glob("*.jsonl"))
+    assert sorted(files) == on_disk, "retrain with `make model` after changing the corpus"
+    for path, f in files.items():
+        assert hashlib.sha256((ROOT / path).read_bytes()).hexdigest() == f["sha256"], path
+    assert card["reproducible_from_corpora_alone"] is True
+    assert card["training_data"]["test_rows"] > 0
+    load_model(DEFAULT_MODEL_DIR)  # the shipped artifact passes its own integrity check

@@ -51,3 +51,14 @@ def test_near_duplicate_detector_finds_a_light_edit() -> None:
     b = a.replace("five", "six").replace("front desk", "watch office")
     c = "The range is closed Friday; qualification moves to the 14th."
     assert near_duplicate_pairs([a, b, c]) == [(0, 1)]
+
+
+def test_dataset_card_agrees_with_the_files() -> None:
+    from tests.conftest import ROOT
+
+    rows = labeled_rows()
+    card = (ROOT / "corpora" / "README.md").read_text()
+    assert f"Total: {len(rows)} messages, {sum(r['promotion_for_gifts'] for r in rows)} positives" in card
+    for split in ("train", "validation", "test"):
+        n = sum(r["split"] == split for r in rows)
+        assert f"| {split} | {n} |" in card
