@@ -37,8 +37,13 @@ DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "default
 
 
 def build_pipeline(seed: int = 0) -> Pipeline:
+    """Features, then a class-weighted linear model, calibrated."""
+    return Pipeline([("features", build_features()), ("classifier", build_classifier(seed))])
+
+
+def build_features() -> FeatureUnion:
     """Word n-grams of the whole text and of the linked sentences, joined with scaled rule
-    features; a class-weighted linear model, calibrated."""
+    features. Unsupervised, so one fitted instance can serve every label."""
     conf = settings()["model"]
     words = Pipeline([
         ("text", DocText()),
@@ -55,7 +60,7 @@ def build_pipeline(seed: int = 0) -> Pipeline:
         ("tfidf", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True,
                                   strip_accents="unicode")),
     ])  # fmt: skip
-    features = FeatureUnion(
+    return FeatureUnion(
         [("words", words), ("linked", linked), ("rules", rules)],
         transformer_weights={
             "words": 1.0,
@@ -63,12 +68,15 @@ def build_pipeline(seed: int = 0) -> Pipeline:
             "rules": conf["rules_weight"],
         },
     )
-    classifier = CalibratedClassifierCV(
-        LogisticRegression(C=conf["C"], class_weight="balanced", max_iter=5000, random_state=seed),
+
+
+def build_classifier(seed: int = 0) -> CalibratedClassifierCV:
+    return CalibratedClassifierCV(
+        LogisticRegression(C=settings()["model"]["C"], class_weight="balanced", max_iter=5000,
+                           random_state=seed),
         method="sigmoid",
         cv=3,
-    )
-    return Pipeline([("features", features), ("classifier", classifier)])
+    )  # fmt: skip
 
 
 def text_key(text: str) -> str:
@@ -97,7 +105,15 @@ class Model:
         return self.thresholds[TARGET]
 
     def predict(self, docs: list[Doc]) -> dict[str, np.ndarray]:
-        """Probability of each label for each doc."""
+        """Probability of each label for each doc.
+
+        When the label pipelines share one fitted features step (as `influence train` builds
+        them), the features are computed once instead of once per label.
+        """
+        steps = {id(p.steps[0][1]): p.steps[0][1] for p in self.pipelines.values()}
+        if len(steps) == 1:
+            X = next(iter(steps.values())).transform(docs)
+            return {label: p.steps[-1][1].predict_proba(X)[:, 1] for label, p in self.pipelines.items()}
         return {label: pipe.predict_proba(docs)[:, 1] for label, pipe in self.pipelines.items()}
 
     def save(self, model_dir: Path, card: dict[str, Any]) -> dict[str, Any]:

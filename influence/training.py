@@ -4,18 +4,28 @@ held-out data, and write the model with its card."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
+from sklearn.pipeline import Pipeline
 
 from influence.card import library_versions
 from influence.corpus import Corpus, Example, load_corpus
 from influence.errors import CorpusError
 from influence.metrics import binary_metrics, choose_threshold
-from influence.model import LABELS, TARGET, Model, build_pipeline, text_key
+from influence.model import (
+    LABELS,
+    TARGET,
+    Model,
+    build_classifier,
+    build_features,
+    build_pipeline,
+    text_key,
+)
 from influence.nlp import docs_for, load
 from influence.nlp.rules import patterns_hash
 from influence.settings import settings
@@ -23,32 +33,44 @@ from influence.settings import settings
 Progress = Callable[[str], None]
 
 
-def _labeled(examples: list[Example], docs: list, label: str) -> tuple[list, np.ndarray, list[str]]:
+@dataclass
+class Labeled:
+    """The rows of one split that carry a given label: docs, their features, labels, groups."""
+
+    docs: list
+    X: Any
+    y: np.ndarray
+    groups: list[str]
+
+
+def _labeled(examples: list[Example], docs: list, X: Any, label: str) -> Labeled:
     keep = [i for i, e in enumerate(examples) if e.labels.get(label) is not None]
     y = np.array([examples[i].labels[label] for i in keep], dtype=int)
-    return [docs[i] for i in keep], y, [examples[i].group for i in keep]
+    return Labeled([docs[i] for i in keep], X[keep], y, [examples[i].group for i in keep])
 
 
 def fit_label(
-    label: str,
-    train: tuple[list, np.ndarray, list[str]],
-    validation: tuple[list, np.ndarray, list[str]],
+    features: Any,
+    train: Labeled,
+    validation: Labeled,
     *,
     folds: int,
     seed: int,
-) -> tuple[Any, float, str, dict[str, Any]]:
-    docs, y, groups = train
+) -> tuple[Pipeline, float, str, dict[str, Any]]:
+    """Cross-validate the whole pipeline (features refitted per fold), then fit the classifier on
+    the shared, already fitted features and pick the threshold on held-out predictions."""
+    docs, y, groups = train.docs, train.y, train.groups
     min_precision = settings()["threshold"]["min_precision"]
     n_groups_pos = len({g for g, t in zip(groups, y) if t == 1})
     n_splits = max(2, min(folds, n_groups_pos, len(set(groups)) // 2))
     cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     oof = cross_val_predict(build_pipeline(seed), docs, y, groups=groups, cv=cv,
                             method="predict_proba")[:, 1]  # fmt: skip
-    pipe = build_pipeline(seed).fit(docs, y)
+    pipe = Pipeline([("features", features), ("classifier", build_classifier(seed).fit(train.X, y))])
     metrics: dict[str, Any] = {}
-    v_docs, v_y, _ = validation
+    v_y = validation.y
     if len(v_y) and 0 < v_y.sum() < len(v_y):
-        v_p = pipe.predict_proba(v_docs)[:, 1]
+        v_p = pipe.steps[-1][1].predict_proba(validation.X)[:, 1]
         threshold = choose_threshold(v_y, v_p, min_precision)
         source = f"the validation split (lowest score with precision >= {min_precision})"
         metrics["validation"] = binary_metrics(v_y, v_p, threshold)
@@ -109,17 +131,20 @@ def train(
     nlp = load(spacy_model)
     docs = list(docs_for(nlp, [e.message for e in train_ex + val_ex]))
     train_docs, val_docs = docs[: len(train_ex)], docs[len(train_ex) :]
+    features = build_features().fit(train_docs)
+    X_train = features.transform(train_docs)
+    X_val = features.transform(val_docs) if val_docs else X_train[:0]
     pipelines, thresholds, metrics = {}, {}, {}
     source = ""
     for label in LABELS:
-        tr = _labeled(train_ex, train_docs, label)
-        if len(set(tr[1].tolist())) < 2:
+        tr = _labeled(train_ex, train_docs, X_train, label)
+        if len(set(tr.y.tolist())) < 2:
             if label == TARGET:
                 raise CorpusError(f"Training data needs both 0 and 1 labels for {TARGET}")
             continue
-        say(f"fitting {label} on {len(tr[1])} messages ({int(tr[1].sum())} positive)")
-        pipe, thr, src, m = fit_label(label, tr, _labeled(val_ex, val_docs, label),
-                                      folds=folds, seed=seed)  # fmt: skip
+        say(f"fitting {label} on {len(tr.y)} messages ({int(tr.y.sum())} positive)")
+        validation = _labeled(val_ex, val_docs, X_val, label)
+        pipe, thr, src, m = fit_label(features, tr, validation, folds=folds, seed=seed)
         pipelines[label], thresholds[label], metrics[label] = pipe, thr, m
         if label == TARGET:
             source = src
