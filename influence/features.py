@@ -19,6 +19,8 @@ from influence.types import Evidence
 SPANS_KEY = "influence"
 LINK_LABELS = ("GIFT", "PROMOTION", "EXCHANGE", "THRESHOLD")
 ENTITY_EVIDENCE = ("CODE", "MONEY")
+# Stands in for "no linked sentence" when no training doc has one, so TF-IDF can still fit.
+NO_LINK = "nolinkedsentence"
 
 
 def _sent_index(doc: Doc) -> dict[int, int]:
@@ -120,10 +122,12 @@ class LinkedText(BaseEstimator, TransformerMixin):
     """Docs → their linked sentences (see `linked_text`), for a second TF-IDF branch."""
 
     def fit(self, X: Iterable[Doc], y: object = None) -> LinkedText:
+        self.placeholder_ = not any(linked_text(doc) for doc in X)
         return self
 
     def transform(self, X: Iterable[Doc]) -> list[str]:
-        return [linked_text(doc) for doc in X]
+        texts = [linked_text(doc) for doc in X]
+        return [t or NO_LINK for t in texts] if self.placeholder_ else texts
 
 
 def vendors_of(doc: Doc) -> list[str]:

@@ -128,6 +128,8 @@ def train(
         raise CorpusError("No training rows (every row is in the test or validation split)")
     say(f"read {len(corpus.examples)} labeled messages ({len(train_ex)} train, {len(val_ex)} "
         f"validation, {test_rows} test held out)")  # fmt: skip
+    if len({e.labels[TARGET] for e in train_ex}) < 2:
+        raise CorpusError(f"Training data needs both 0 and 1 labels for {TARGET}")
     nlp = load(spacy_model)
     docs = list(docs_for(nlp, [e.message for e in train_ex + val_ex]))
     train_docs, val_docs = docs[: len(train_ex)], docs[len(train_ex) :]
