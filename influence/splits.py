@@ -3,7 +3,7 @@ cross: messages of one thread stay together, and threads whose texts are near-du
 other are merged into one group first (word 3-gram Jaccard >= 0.5). Groups are spread over
 splits within each pattern, so every scenario appears in the test split.
 
-Run: python -m influence.splits corpora/labeled   (rewrites the `split` field in place)
+Run: python -m influence.splits corpora/labeled   (fills in missing `split` fields in place)
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ def _find(parent: dict[str, str], x: str) -> str:
 
 
 def assign_splits(rows: list[dict], seed: str = "influence-v1") -> list[str]:
-    """A split per row: groups = threads merged through near-duplicate texts."""
+    """A split per row: groups = threads merged through near-duplicate texts. Existing splits are
+    kept; only groups with none are assigned."""
     parent: dict[str, str] = {}
     for r in rows:
         _find(parent, r["thread_id"])
@@ -65,14 +66,19 @@ def assign_splits(rows: list[dict], seed: str = "influence-v1") -> list[str]:
         if a != b:
             parent[max(a, b)] = min(a, b)
     group_of = [_find(parent, r["thread_id"]) for r in rows]
-    # Stratify by the pattern and label of each group's first row.
+    # Rows that already have a split keep it (the test split stays fixed as the corpus grows), and
+    # so does the rest of their group.
+    split_of: dict[str, str] = {}
+    for r, g in zip(rows, group_of):
+        if r.get("split") in ("train", "validation", "test"):
+            split_of.setdefault(g, r["split"])
+    # New groups: stratified by the pattern and label of the group's first row.
     strata: dict[tuple[str, int], list[str]] = defaultdict(list)
-    seen: set[str] = set()
+    seen: set[str] = set(split_of)
     for r, g in zip(rows, group_of):
         if g not in seen:
             seen.add(g)
             strata[(r.get("pattern") or "", int(r["promotion_for_gifts"]))].append(g)
-    split_of: dict[str, str] = {}
     for _key, groups in sorted(strata.items()):
         groups.sort(key=lambda g: hashlib.sha256(f"{seed}:{g}".encode()).hexdigest())
         n = len(groups)

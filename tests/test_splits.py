@@ -26,7 +26,11 @@ def test_threads_never_cross_splits() -> None:
 
 def test_splits_are_reproducible_and_cover_patterns() -> None:
     rows = labeled_rows()
-    assert assign_splits(rows) == [r["split"] for r in rows]
+    assert assign_splits(rows) == [r["split"] for r in rows]  # existing splits are kept
+    fresh = [{k: v for k, v in r.items() if k != "split"} for r in rows]
+    assert assign_splits(fresh) == assign_splits(fresh)  # and a fresh assignment is deterministic
+    added = {**rows[0], "id": "new-1", "text": "A new message in an old thread."}
+    assert assign_splits([*rows, added])[-1] == rows[0]["split"]
     test_patterns = {
         r["pattern"] for r in rows if r["split"] == "test" and r["promotion_for_gifts"]
     }
