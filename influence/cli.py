@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,6 +30,7 @@ Inputs = Annotated[list[Path], typer.Argument(help="Files or folders (eml, mbox,
 ModelOpt = Annotated[
     Path | None, typer.Option("--model", "-m", help="Model directory (default: the shipped model).")
 ]
+OcrOpt = Annotated[bool, typer.Option("--ocr", help="OCR image-only PDF pages (needs tesseract-ocr).")]
 SpacyOpt = Annotated[
     str | None,
     typer.Option("--spacy-model", help="Installed spaCy pipeline to build on, e.g. en_core_web_sm."),
@@ -85,6 +87,12 @@ def print_top(rows: list[Any]) -> None:
     Console().print(table)
 
 
+def use_ocr(on: bool) -> None:
+    from influence.readers import pdf
+
+    pdf.OCR = on
+
+
 @app.command()
 @friendly
 def score(
@@ -102,19 +110,57 @@ def score(
     workers: Annotated[
         int | None, typer.Option(help="Worker processes for spaCy and the model (default: CPU cores).")
     ] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write a self-contained HTML review page here.")
+    ] = None,
+    ocr: OcrOpt = False,
 ) -> None:
     """Score every message for promotion-for-gifts; one row per message, in input order."""
+    use_ocr(ocr)
+    from influence.model import load_model
     from influence.pipeline import score_paths
+    from influence.reports.html import ReviewWriter
 
-    with progress("scoring") as tick:
-        summary = score_paths(
-            inputs, out, model=model, spacy_model=spacy_model, top=top, workers=workers, on_message=tick
-        )
+    loaded = load_model(model)
+    review = ReviewWriter(html, loaded, spacy_model=spacy_model, inputs=inputs) if html else nullcontext()
+    with review as sink, progress("scoring") as tick:
+        summary = score_paths(inputs, out, model=loaded, spacy_model=spacy_model, top=top, workers=workers,
+                              on_message=tick, on_row=sink.add if sink else None)  # fmt: skip
     if top and summary.top:
         print_top(summary.top)
-    err.print(summary.line() + (f"; wrote {out}" if out != "-" else ""), highlight=False)
+    wrote = [str(p) for p in (out, html) if p and p != "-"]
+    err.print(summary.line() + (f"; wrote {', '.join(wrote)}" if wrote else ""), highlight=False)
     if strict and summary.errors:
         raise typer.Exit(3)
+
+
+@app.command()
+@friendly
+def explain(
+    source: Annotated[
+        str, typer.Argument(metavar="FILE_OR_TEXT", help="A file (any input format), a message's text, or -.")
+    ],
+    id: Annotated[str | None, typer.Option("--id", help="Which message of a multi-message file.")] = None,
+    model: ModelOpt = None,
+    spacy_model: SpacyOpt = None,
+    top: Annotated[int, typer.Option("--top", help="Features to show each way.")] = 8,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON instead of a highlighted view.")
+    ] = False,
+) -> None:
+    """Show why one message scores what it does: its evidence spans and top features."""
+    from influence.explain import explain_message, load_message
+    from influence.model import load_model
+    from influence.nlp import default_nlp
+    from influence.reports.terminal import print_explanation
+
+    loaded = load_model(model)
+    result = explain_message(load_message(source, id), loaded, default_nlp(spacy_model), k=top)
+    if as_json:
+        row = result.row.to_dict() | {"spans": [s.to_dict() for s in result.spans]}
+        typer.echo(json.dumps(row | {"features": result.features.to_dict()}, ensure_ascii=False, indent=2))
+    else:
+        print_explanation(Console(), result, loaded.threshold)
 
 
 @app.command()
@@ -125,8 +171,10 @@ def ingest(
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 3 if any message could not be read.")
     ] = False,
+    ocr: OcrOpt = False,
 ) -> None:
     """Parse messages into one record each, without scoring."""
+    use_ocr(ocr)
     from influence.pipeline import ingest_paths
 
     with progress("reading") as tick:
@@ -177,24 +225,21 @@ def evaluate(
     fail_under: Annotated[
         list[str] | None, typer.Option("--fail-under", help="Gate METRIC=VALUE; repeatable.")
     ] = None,
+    compare: Annotated[
+        Path | None, typer.Option("--compare", help="Another model directory to evaluate on the same rows.")
+    ] = None,
 ) -> None:
-    """Evaluate a model on held-out labeled data; exit 1 if a gate fails."""
-    from influence.evaluate import (
-        check_gates,
-        parse_gates,
-        render_markdown,
-        write_report,
-    )
-    from influence.evaluate import (
-        evaluate as run_evaluate,
-    )
+    """Evaluate a model on held-out labeled data (metrics.json, report.md, report.html); exit 1 if a
+    gate fails."""
+    from influence.evaluate import check_gates, parse_gates, render_markdown, run_evaluation, write_report
     from influence.model import load_model
 
     gates = parse_gates(fail_under or [])
-    metrics = run_evaluate(corpus, load_model(model), split=split, spacy_model=spacy_model)
-    failed = check_gates(metrics, gates)
-    write_report(metrics, report, failed)
-    typer.echo(render_markdown(metrics, failed if gates else None))
+    other = load_model(compare) if compare else None
+    result = run_evaluation(corpus, load_model(model), split=split, spacy_model=spacy_model, compare=other)
+    failed = check_gates(result.metrics, gates)
+    write_report(result, report, failed, gates)
+    typer.echo(render_markdown(result.metrics, failed if gates else None))
     for f in failed:
         err.print(f"[red]Gate failed:[/red] {f}", highlight=False)
     if failed:

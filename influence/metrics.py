@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -61,3 +62,124 @@ def binary_metrics(y: Any, p: Any, threshold: float) -> dict[str, Any]:
         "flag_rate": round(float(pred.mean()), 4) if len(y) else 0.0,
         "confusion_matrix": {"tp": tp, "fp": fp, "fn": fn, "tn": tn},
     }
+
+
+# --- Review-effort and calibration metrics (evaluation reports) ----------------------------------
+
+ECE_BINS = 10
+EFFORT_FRACTIONS = (0.01, 0.05, 0.10)
+
+
+def review_order(y: Any, p: Any) -> np.ndarray:
+    """Indices in the order a reviewer reads them: highest score first.
+
+    Ties are broken pessimistically (negatives before positives), so a model that gives many
+    messages the same score gets no credit for the luck of input order.
+    """
+    y, p = np.asarray(y, dtype=int), np.asarray(p, dtype=float)
+    return np.lexsort((y, -p))
+
+
+def _reviewed(fraction: float, n: int) -> int:
+    """Messages read when reviewing the top `fraction` of `n`: ceil(fraction * n)."""
+    return min(n, math.ceil(round(fraction * n, 9)))  # round: 0.07 * 100 is 7.000000000000001
+
+
+def recall_at_effort(y: Any, p: Any, fraction: float) -> float | None:
+    """Share of positives found after reading the top ceil(fraction * n) messages by score."""
+    y = np.asarray(y, dtype=int)
+    if not y.sum():
+        return None
+    k = _reviewed(fraction, len(y))
+    return float(y[review_order(y, p)[:k]].sum() / y.sum())
+
+
+def effort_curve(y: Any, p: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(fraction of messages read, recall) after each message in review order."""
+    y = np.asarray(y, dtype=int)
+    found = np.cumsum(y[review_order(y, p)])
+    return np.arange(1, len(y) + 1) / len(y), found / max(int(y.sum()), 1)
+
+
+def wss_at_recall(y: Any, p: Any, target: float = 0.95) -> float | None:
+    """Work saved over sampling at `target` recall (Cohen et al. 2006).
+
+    Read messages in score order and stop at the smallest cut-off whose recall is >= target;
+    the unread ones are the true and false negatives, so WSS = (TN + FN) / N - (1 - target).
+    0 means no better than reading a random sample of the same size; the best possible value
+    is (negatives / N) - (1 - target).
+    """
+    y = np.asarray(y, dtype=int)
+    if not y.sum():
+        return None
+    found = np.cumsum(y[review_order(y, p)])
+    k = int(np.argmax(found >= target * y.sum() - 1e-9)) + 1  # messages read
+    return float((len(y) - k) / len(y) - (1 - target))
+
+
+def brier_score(y: Any, p: Any) -> float:
+    """Mean squared difference between score and label (0 is perfect)."""
+    y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
+    return float(np.mean((p - y) ** 2))
+
+
+def calibration_bins(y: Any, p: Any, bins: int = ECE_BINS) -> list[dict[str, Any]]:
+    """Equal-width score bins over [0, 1] (the last one closed): count, mean score, positive rate."""
+    y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    # bin b holds [b / bins, (b + 1) / bins); rounding first keeps 0.7 out of [0.6, 0.7)
+    which = np.clip(np.floor(np.round(p * bins, 9)).astype(int), 0, bins - 1)
+    out = []
+    for b in range(bins):
+        mask = which == b
+        if mask.any():
+            out.append({"low": round(float(edges[b]), 4), "high": round(float(edges[b + 1]), 4),
+                        "n": int(mask.sum()), "mean_score": float(p[mask].mean()),
+                        "positive_rate": float(y[mask].mean())})  # fmt: skip
+    return out
+
+
+def expected_calibration_error(y: Any, p: Any, bins: int = ECE_BINS) -> float:
+    """ECE over `bins` equal-width bins: sum over bins of (n_bin / N) * |positive rate - mean score|."""
+    n = len(np.asarray(y))
+    return float(
+        sum(b["n"] / n * abs(b["positive_rate"] - b["mean_score"]) for b in calibration_bins(y, p, bins))
+    )
+
+
+def review_metrics(y: Any, p: Any) -> dict[str, Any]:
+    """Calibration and review-effort figures of a score, rounded for reports."""
+    y, p = np.asarray(y, dtype=int), np.asarray(p, dtype=float)
+
+    def r(v: float | None) -> float | None:
+        return None if v is None else round(v, 4)
+
+    out: dict[str, Any] = {
+        "brier": r(brier_score(y, p)),
+        "ece": r(expected_calibration_error(y, p)),
+        "ece_bins": ECE_BINS,
+    }
+    for f in EFFORT_FRACTIONS:
+        out[f"recall_at_{round(f * 100)}pct_reviewed"] = r(recall_at_effort(y, p, f))
+    out["wss_at_95"] = r(wss_at_recall(y, p, 0.95))
+    return out
+
+
+def group_metrics(y: Any, p: Any, threshold: float, groups: list[str | None]) -> dict[str, dict[str, Any]]:
+    """Counts at the threshold per group (pattern, vendor): what is caught, missed, wrongly flagged."""
+    y, p = np.asarray(y, dtype=int), np.asarray(p, dtype=float)
+    index: dict[str, list[int]] = {}
+    for i, g in enumerate(groups):
+        index.setdefault(g or "(none)", []).append(i)
+    out = {}
+    for name, idx in sorted(index.items()):
+        yg, flag = y[idx], p[idx] >= threshold
+        tp, fp = int((flag & (yg == 1)).sum()), int((flag & (yg == 0)).sum())
+        pos = int(yg.sum())
+        out[name] = {
+            "n": len(idx), "positives": pos, "flagged": int(flag.sum()), "tp": tp, "fp": fp,
+            "fn": pos - tp, "recall": round(tp / pos, 4) if pos else None,
+            "precision": round(tp / (tp + fp), 4) if tp + fp else None,
+            "mean_score": round(float(p[idx].mean()), 4),
+        }  # fmt: skip
+    return out

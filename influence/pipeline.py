@@ -12,6 +12,7 @@ from influence.model import Model, load_model
 from influence.readers import iter_messages
 from influence.reports.tables import output_format, write_rows
 from influence.scoring import score_messages
+from influence.threads import link_messages
 from influence.types import SCORE_COLUMNS, Message, ScoredRow
 
 MESSAGE_COLUMNS = [
@@ -40,9 +41,13 @@ class Summary:
         return text
 
 
-def _count(rows: Iterable[ScoredRow], summary: Summary, top: int) -> Iterator[dict]:
+def _count(
+    rows: Iterable[ScoredRow], summary: Summary, top: int, on_row: Callable[[ScoredRow], None] | None = None
+) -> Iterator[dict]:
     heap: list[tuple[float, int, ScoredRow]] = []
     for n, row in enumerate(rows):
+        if on_row:
+            on_row(row)
         summary.messages += 1
         if row.error:
             summary.errors += 1
@@ -67,8 +72,11 @@ def score_paths(
     top: int = 0,
     workers: int | None = None,
     on_message: Callable[[Message], None] | None = None,
+    on_row: Callable[[ScoredRow], None] | None = None,
 ) -> Summary:
     """Score every message under `inputs` into `out`; one row per message, in input order.
+
+    `on_row` sees every scored row as it is written (a second sink, e.g. the HTML review).
 
     `workers` processes run spaCy and the model (default: one per CPU core, at most 4).
     """
@@ -78,11 +86,11 @@ def score_paths(
     if workers is None:
         workers = min(4, os.cpu_count() or 1)
     summary = Summary(threshold=model.threshold)
-    messages: Iterable[Message] = iter_messages(inputs)
+    messages: Iterable[Message] = link_messages(iter_messages(inputs))
     if on_message:
         messages = _tap(messages, on_message)
     rows = score_messages(messages, model, spacy_model=spacy_model, workers=workers)
-    write_rows(_count(rows, summary, top), out, SCORE_COLUMNS)
+    write_rows(_count(rows, summary, top, on_row), out, SCORE_COLUMNS)
     return summary
 
 
@@ -94,7 +102,7 @@ def ingest_paths(
     summary = Summary()
 
     def rows() -> Iterator[dict]:
-        for m in iter_messages(inputs):
+        for m in link_messages(iter_messages(inputs)):
             if on_message:
                 on_message(m)
             summary.messages += 1

@@ -1,6 +1,6 @@
 """Counts for the dataset card (corpora/README.md): by label, split, pattern, vendor and form.
 
-    python scripts/corpus_stats.py   # prints Markdown to paste into the card
+python scripts/corpus_stats.py   # prints Markdown to paste into the card
 """
 
 from __future__ import annotations

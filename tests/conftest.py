@@ -42,7 +42,5 @@ def small_model(small_corpus: Path, tmp_path_factory: pytest.TempPathFactory) ->
 @pytest.fixture
 def real() -> Path:
     if not REAL.is_dir():
-        pytest.skip(
-            "../shared/corpora/real is not present (it only exists beside the project checkout)"
-        )
+        pytest.skip("../shared/corpora/real is not present (it only exists beside the project checkout)")
     return REAL

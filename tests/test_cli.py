@@ -81,9 +81,7 @@ def test_unreadable_files_become_error_rows(tmp_path: Path) -> None:
     shutil.copytree(SAMPLE_DUMP / "inbox", dump)
     (dump / "empty.eml").write_bytes(b"")
     (dump / "blob.bin").write_bytes(bytes(range(256)) * 8)
-    (dump / "bad.jsonl").write_text(
-        '{"id": "ok-1", "text": "hello there, meeting moved"}\n{not json\n'
-    )
+    (dump / "bad.jsonl").write_text('{"id": "ok-1", "text": "hello there, meeting moved"}\n{not json\n')
     out = tmp_path / "s.csv"
     result = invoke("score", dump, "-o", out)
     assert result.exit_code == 0, result.output
@@ -110,14 +108,10 @@ def test_train_score_evaluate_with_new_labels(tmp_path: Path, small_corpus: Path
     new = tmp_path / "new_labels.csv"
     with new.open("w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(
-            ["id", "text", "promotion_for_gifts", "gift_offer", "promotion_request", "thread_id"]
-        )
+        w.writerow(["id", "text", "promotion_for_gifts", "gift_offer", "promotion_request", "thread_id"])
         w.writerow(["n1", "Sgt. Ruiz - Flock will comp two extra cameras if the chief records a "
                     "testimonial video for their conference.", 1, 1, 1, "nt1"])  # fmt: skip
-        w.writerow(
-            ["n2", "Reminder that the range is closed Friday for maintenance.", 0, 0, 0, "nt2"]
-        )
+        w.writerow(["n2", "Reminder that the range is closed Friday for maintenance.", 0, 0, 0, "nt2"])
     model_dir = tmp_path / "model"
     result = invoke("train", small_corpus, new, "-o", model_dir, "--folds", "3")
     assert result.exit_code == 0, result.output
@@ -156,12 +150,32 @@ def test_altered_model_is_refused(tmp_path: Path, small_model: Path) -> None:
         (["average_precision"], 2, "METRIC=VALUE"),
     ],
 )
-def test_evaluate_gates(
-    tmp_path: Path, small_model: Path, gates: list[str], code: int, text: str
-) -> None:
+def test_evaluate_gates(tmp_path: Path, small_model: Path, gates: list[str], code: int, text: str) -> None:
     args = ["evaluate", CORPUS, "-m", small_model, "--report", tmp_path / "r"]
     for g in gates:
         args += ["--fail-under", g]
     result = invoke(*args)
     assert result.exit_code == code, result.output
     assert text in result.output
+
+
+def test_evaluate_compare_writes_both_models_and_an_html_report(tmp_path: Path, small_model: Path) -> None:
+    report = tmp_path / "r"
+    result = invoke("evaluate", CORPUS, "--report", report, "--compare", small_model,
+                    "--fail-under", "average_precision=0.5", "--fail-under", "wss_at_95=0.1")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    m = json.loads((report / "metrics.json").read_text())
+    comp = m["comparison"]
+    assert comp["model"] == "small" and comp["metrics"]["n"] == m["n"]
+    assert comp["delta"]["average_precision"] == pytest.approx(
+        m["average_precision"] - comp["metrics"]["average_precision"], abs=1e-4
+    )
+    assert "| metric | default | small | delta |" in result.output and "Gates: all passed" in result.output
+    md = (report / "report.md").read_text()
+    assert "Per pattern" in md and "Per vendor" in md and len(md.splitlines()) < 130
+    html = (report / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == 4 and "small" in html
+    result = invoke("evaluate", CORPUS, "--report", report, "--compare", small_model,
+                    "--fail-under", "recall_at_10pct_reviewed=1.01")  # fmt: skip
+    assert result.exit_code == 1 and "Gate failed: recall_at_10pct_reviewed" in result.output
+    assert "FAILED" in (report / "report.html").read_text()

@@ -19,9 +19,7 @@ RING_TIERS = (
     "Stick Up Cams to the station."
 )
 PER_DOWNLOAD = "For every 20 app downloads we add a credit to the department's account."
-MORE_JOIN = (
-    "The more residents who join through your link, the more hardware we can route your way."
-)
+MORE_JOIN = "The more residents who join through your link, the more hardware we can route your way."
 OFFICER_ASK = "We hit 25 redemptions last week, so are we Platinum now? When do the cameras ship?"
 PRICE_QUOTE = (
     "Thanks for the call. Per the attached quote, orders over 50 units receive 12% off list "

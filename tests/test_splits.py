@@ -11,9 +11,7 @@ from tests.conftest import labeled_rows
 def test_no_near_duplicates_across_splits() -> None:
     rows = labeled_rows()
     pairs = near_duplicate_pairs([r["text"] for r in rows])
-    crossing = [
-        (rows[i]["id"], rows[j]["id"]) for i, j in pairs if rows[i]["split"] != rows[j]["split"]
-    ]
+    crossing = [(rows[i]["id"], rows[j]["id"]) for i, j in pairs if rows[i]["split"] != rows[j]["split"]]
     assert crossing == []
 
 
@@ -31,9 +29,7 @@ def test_splits_are_reproducible_and_cover_patterns() -> None:
     assert assign_splits(fresh) == assign_splits(fresh)  # and a fresh assignment is deterministic
     added = {**rows[0], "id": "new-1", "text": "A new message in an old thread."}
     assert assign_splits([*rows, added])[-1] == rows[0]["split"]
-    test_patterns = {
-        r["pattern"] for r in rows if r["split"] == "test" and r["promotion_for_gifts"]
-    }
+    test_patterns = {r["pattern"] for r in rows if r["split"] == "test" and r["promotion_for_gifts"]}
     all_patterns = Counter(r["pattern"] for r in rows if r["promotion_for_gifts"])
     common = {p for p, n in all_patterns.items() if n >= 8}
     assert common <= test_patterns

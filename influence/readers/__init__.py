@@ -4,6 +4,9 @@ Each reader module offers `NAME`, `EXTENSIONS`, `match(head, path) -> score` and
 `read(path, source) -> Iterator[Message]`. The format is decided by content first (magic bytes,
 header lines), the extension only breaks ties, so a misnamed file still finds its reader. Whatever
 goes wrong in one file becomes an error row for that file and the run goes on.
+
+`path` is a `Path` or a zip archive's `archive.Member`, so readers read only through `open("rb")`,
+`read_bytes()`, `stat()`, `name` and `suffix`, never through the file system by name.
 """
 
 from __future__ import annotations
@@ -11,25 +14,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from influence.errors import InputError
-from influence.readers import eml, mbox, text
+from influence.readers import archive, eml, mbox, msg, pdf, text
 from influence.readers.tabular import Csv, JsonLines, Parquet
 from influence.types import Message
 
 HEAD_BYTES = 8192
-
-
-def _unsupported(name: str, magic: bytes, exts: set[str], why: str) -> Any:
-    def match(head: bytes, path: Path) -> int:
-        return 95 if head.startswith(magic) else 0
-
-    def read(path: Path, source: str) -> Iterator[Message]:
-        yield Message(id=source, source=source, error=why)
-
-    return SimpleNamespace(NAME=name, EXTENSIONS=exts, match=match, read=read)
 
 
 READERS: list[Any] = [
@@ -39,24 +31,10 @@ READERS: list[Any] = [
     eml,
     Csv,
     text,
-    _unsupported(
-        "pdf",
-        b"%PDF",
-        {".pdf"},
-        "PDF files are not supported yet; extract text first (pdftotext) and pass the .txt",
-    ),
-    _unsupported(
-        "msg",
-        b"\xd0\xcf\x11\xe0",
-        {".msg", ".pst"},
-        "Outlook .msg/.pst files are not supported yet; export them as .eml",
-    ),
-    _unsupported(
-        "zip",
-        b"PK\x03\x04",
-        {".zip"},
-        "zip archives are not supported yet; unzip the archive and pass the folder",
-    ),
+    pdf,
+    msg,
+    msg.Pst,
+    archive,
 ]
 
 

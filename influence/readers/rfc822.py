@@ -19,6 +19,7 @@ from email.utils import parsedate_to_datetime
 from bs4 import BeautifulSoup
 from charset_normalizer import from_bytes
 
+from influence.quoting import split_quoted
 from influence.types import Message
 
 # Header names that, seen at the top of a text, mean the text is an email with headers.
@@ -56,9 +57,13 @@ def looks_like_headers(text: str) -> bool:
 
 
 def html_to_text(html: str) -> str:
+    """The visible text of an HTML body; quoted replies (`<blockquote>`) come out as `> ` lines."""
     soup = BeautifulSoup(html, "html.parser")
     for tag in soup(["script", "style", "head"]):
         tag.decompose()
+    for quote in reversed(soup.find_all("blockquote")):  # innermost first: nested quotes get "> > "
+        lines = quote.get_text("\n").strip("\n").split("\n")
+        quote.replace_with("\n" + "\n".join(f"> {line}".rstrip() for line in lines) + "\n")
     text = soup.get_text("\n")
     return re.sub(r"\n\s*\n\s*\n+", "\n\n", text).strip()
 
@@ -274,22 +279,36 @@ def iso_date(raw: str | None) -> str | None:
     return raw
 
 
+def header_fields(msg: EmailMessage) -> dict[str, str | None]:
+    """The `Message` fields that come from headers, keyed by field name."""
+    return {
+        "from_": _header(msg, "From"),
+        "to": _header(msg, "To"),
+        "cc": _header(msg, "Cc"),
+        "date": iso_date(_header(msg, "Date") or _header(msg, "Sent")),
+        "subject": _header(msg, "Subject"),
+        "message_id": _header(msg, "Message-ID"),
+        "in_reply_to": _header(msg, "In-Reply-To"),
+        "references": _header(msg, "References"),
+    }
+
+
+def parse_headers(text: str) -> EmailMessage:
+    """A header block alone (Outlook's transport headers, say) as an `EmailMessage`."""
+    return _parse(text.lstrip("\ufeff\r\n").encode("utf-8", errors="replace"))
+
+
 def message_from_email(
     msg: EmailMessage, *, id: str, source: str, unicode_source: bool = False, **locator
 ) -> Message:
     body, attachments = _body_and_attachments(msg, unicode_source)
+    body, quoted = split_quoted(body)
     return Message(
         id=id,
         source=source,
-        from_=_header(msg, "From"),
-        to=_header(msg, "To"),
-        cc=_header(msg, "Cc"),
-        date=iso_date(_header(msg, "Date") or _header(msg, "Sent")),
-        subject=_header(msg, "Subject"),
-        message_id=_header(msg, "Message-ID"),
-        in_reply_to=_header(msg, "In-Reply-To"),
-        references=_header(msg, "References"),
+        **header_fields(msg),
         body=body,
+        quoted=quoted,
         attachments=attachments,
         **locator,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from collections.abc import Iterable, Iterator
@@ -163,7 +164,7 @@ class Csv:
             or sample.split("\n")[0].count("\t") > sample.split("\n")[0].count(",")
             else ","
         )  # noqa: E501
-        with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        with io.TextIOWrapper(path.open("rb"), encoding=encoding, errors="replace", newline="") as fh:
             reader = csv.DictReader(fh, delimiter=delimiter)
             if not reader.fieldnames or text_column(reader.fieldnames) is None:
                 cols = ", ".join(reader.fieldnames or []) or "none"
@@ -205,20 +206,21 @@ class Parquet:
     def read(path: Path, source: str) -> Iterator[Message]:
         import pyarrow.parquet as pq
 
-        pf = pq.ParquetFile(path)
-        if text_column(pf.schema_arrow.names) is None:
-            yield Message(
-                id=source,
-                source=source,
-                error=(f"Parquet file has no text column (found: {', '.join(pf.schema_arrow.names)})"),
-            )
-            return
+        with path.open("rb") as fh:
+            pf = pq.ParquetFile(fh)
+            if text_column(pf.schema_arrow.names) is None:
+                yield Message(
+                    id=source,
+                    source=source,
+                    error=(f"Parquet file has no text column (found: {', '.join(pf.schema_arrow.names)})"),
+                )
+                return
 
-        def rows() -> Iterator[tuple[int, int | None, Any]]:
-            index = 0
-            for batch in pf.iter_batches(batch_size=1024):
-                for row in batch.to_pylist():
-                    index += 1
-                    yield index, None, row
+            def rows() -> Iterator[tuple[int, int | None, Any]]:
+                index = 0
+                for batch in pf.iter_batches(batch_size=1024):
+                    for row in batch.to_pylist():
+                        index += 1
+                        yield index, None, row
 
-        yield from _guarded(rows(), source)
+            yield from _guarded(rows(), source)

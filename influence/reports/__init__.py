@@ -1,1 +1,2 @@
-"""Outputs: tables (CSV, JSONL, Parquet) and the evaluation report."""
+"""Outputs: row tables (CSV, JSONL, Parquet), the HTML review page, the evaluation report and
+its plots, and the terminal view of `influence explain`."""

@@ -41,6 +41,9 @@ def atomic_path(out: str) -> Iterator[Path]:
     except OSError as exc:
         raise OutputError(f"Cannot write {out}: {exc.strerror or exc}") from exc
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; outputs get the usual mode
     try:
         yield Path(tmp)
         os.replace(tmp, target)

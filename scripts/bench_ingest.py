@@ -1,0 +1,102 @@
+"""Ingest speed of printed productions: pages/s for PDFs, messages/s for pdftotext dumps.
+
+    python scripts/bench_ingest.py [--shared ../shared/corpora/real] [--pages 2000]
+
+Reports the Chicago FOIA PDFs (when ../shared is present), a generated PDF of --pages pages (a
+Bates-stamped production of one-page emails, written with fpdf2 from the test extra), and the
+Pruitt text dumps; each with its peak RSS growth, which stays flat because readers stream.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PAGE = """From:                Dana Reyes <dana.reyes@vigilant-example.com>
+Sent:                Tuesday, March 5, 2024 9:13 AM
+To:                  Ortiz, Sam <sortiz@harborview-pd.example.gov>
+Subject:             Camera offer {n}
+
+Lieutenant,
+
+We can ship two more cameras at no cost if the department agrees to a quote for our
+press release and shares the sign-up link with residents.
+
+Dana
+
+-----Original Message-----
+From: Ortiz, Sam
+Sent: Monday, March 4, 2024 4:00 PM
+To: Dana Reyes
+Subject: Camera offer
+
+Can you send the terms?
+Page {n} of {total}                                                  HPD-{n:06d}
+"""
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def build_pdf(path: Path, pages: int) -> None:
+    from fpdf import FPDF
+
+    doc = FPDF(format="letter")
+    doc.set_auto_page_break(False)
+    doc.set_font("Courier", size=8)
+    for n in range(1, pages + 1):
+        doc.add_page()
+        for k, line in enumerate(PAGE.format(n=n, total=pages).split("\n")):
+            doc.text(10, 12 + k * 4, line)
+    doc.output(str(path))
+
+
+def measure(label: str, paths: list[Path], unit: str) -> None:
+    import pypdfium2 as pdfium
+
+    from influence.readers import read_file
+
+    before = rss_mb()
+    start = time.perf_counter()
+    messages = errors = 0
+    for path in paths:
+        for m in read_file(path):
+            messages += 1
+            errors += m.error is not None
+    seconds = time.perf_counter() - start
+    if unit == "pages":
+        count = sum(len(pdfium.PdfDocument(str(p))) for p in paths)
+    else:
+        count = messages
+    print(f"{label:28s} {count:6d} {unit:8s} {messages:6d} rows ({errors} errors) {seconds:7.2f} s "
+          f"{count / seconds:8.1f} {unit}/s  peak RSS +{rss_mb() - before:.0f} MB")  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "corpora" / "real"))
+    ap.add_argument("--pages", type=int, default=2000)
+    args = ap.parse_args()
+    shared = Path(args.shared)
+    chicago = shared / "pdf-threads-chicago-police-foia"
+    if chicago.is_dir():
+        measure("Chicago FOIA PDFs", sorted(chicago.glob("*.pdf")), "pages")
+    with tempfile.TemporaryDirectory(prefix="influence-bench-") as tmp:
+        big = Path(tmp) / "production.pdf"
+        build_pdf(big, args.pages)
+        measure(f"generated PDF ({args.pages} pages)", [big], "pages")
+    pruitt = shared / "pruitt-oklahoma-ag-foia-text"
+    if pruitt.is_dir():
+        measure("Pruitt text dumps", sorted(p for p in pruitt.iterdir() if p.is_file()), "messages")
+
+
+if __name__ == "__main__":
+    main()
