@@ -95,6 +95,8 @@ def _bare_batch(model, batch, fh) -> int:
 def child(kind: str, inputs: list[str], out: str) -> None:
     result = (run_influence if kind == "influence" else run_bare)(inputs, out)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # Worker processes (influence score --workers) are children: report the largest one too.
+    result["peak_worker_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps(result))
 
 
@@ -126,8 +128,10 @@ def main() -> None:
         for kind, r in results.items():
             rate = r["messages"] / r["seconds"]
             r["messages_per_s"] = round(rate, 1)
+            worker_mb = r["peak_worker_rss_mb"]
+            workers = f" (+ largest worker {worker_mb:.0f} MB)" if worker_mb else ""
             print(f"{kind:10s} {r['messages']:7d} messages  {r['seconds']:7.1f} s  "
-                  f"{rate:8.1f} msg/s  peak RSS {r['peak_rss_mb']:.0f} MB")  # fmt: skip
+                  f"{rate:8.1f} msg/s  peak RSS {r['peak_rss_mb']:.0f} MB{workers}")  # fmt: skip
         ratio = results["influence"]["messages_per_s"] / results["bare"]["messages_per_s"]
         print(f"influence / bare speed: {ratio:.2f} (target >= 0.5)")
 
