@@ -59,6 +59,19 @@ def build_pdf(path: Path, pages: int) -> None:
     doc.output(str(path))
 
 
+def build_mbox(path: Path, n: int) -> None:
+    """n small messages written straight to an mbox file (the From_ line, headers, a body)."""
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(n):
+            fh.write(
+                f"From sender{i % 50}@example.org Mon Jan  6 09:{i % 60:02d}:00 2020\n"
+                f"From: Officer {i % 50} <sender{i % 50}@example.org>\nTo: records@example.gov\n"
+                f"Subject: shift note {i}\nMessage-ID: <m{i}@example.org>\n"
+                f"Date: Mon, 6 Jan 2020 09:{i % 60:02d}:00 -0800\n\n"
+                f"Swap request {i} for the weekend detail; coverage confirmed with the sergeant.\n\n"
+            )
+
+
 def measure(label: str, paths: list[Path], unit: str) -> None:
     import pypdfium2 as pdfium
 
@@ -93,6 +106,12 @@ def main() -> None:
         big = Path(tmp) / "production.pdf"
         build_pdf(big, args.pages)
         measure(f"generated PDF ({args.pages} pages)", [big], "pages")
+        # Memory stays flat as the mbox grows: the larger file must add (almost) nothing to the peak.
+        for n in (20_000, 80_000):
+            box = Path(tmp) / f"archive-{n}.mbox"
+            build_mbox(box, n)
+            measure(f"mbox ({n} messages)", [box], "messages")
+            box.unlink()
     pruitt = shared / "pruitt-oklahoma-ag-foia-text"
     if pruitt.is_dir():
         measure("Pruitt text dumps", sorted(p for p in pruitt.iterdir() if p.is_file()), "messages")
