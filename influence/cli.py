@@ -84,7 +84,8 @@ def print_top(rows: list[Any]) -> None:
         m = r.message
         table.add_row(str(i), f"{r.score:.3f}", "yes" if r.flagged else "", m.id, m.from_ or "",
                       m.subject or "", linked)  # fmt: skip
-    Console().print(table)
+    # Piped output (make score in CI, a log file) gets a readable width instead of 80 columns.
+    Console(width=None if sys.stdout.isatty() else 160).print(table)
 
 
 def use_ocr(on: bool) -> None:
