@@ -58,9 +58,7 @@ class Message:
         return self.from_.rsplit("@", 1)[1].strip(" >\"'").lower() or None
 
     def to_dict(self) -> dict[str, Any]:
-        row = asdict(self)
-        row["from"] = row.pop("from_")
-        return row
+        return {("from" if k == "from_" else k): v for k, v in asdict(self).items()}
 
     @classmethod
     def from_dict(cls, row: dict[str, Any]) -> Message:
