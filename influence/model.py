@@ -60,10 +60,17 @@ def build_features() -> FeatureUnion:
         ("tfidf", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True,
                                   strip_accents="unicode")),
     ])  # fmt: skip
+    # Character n-grams within words: robust to typos, texting style and OCR noise.
+    chars = Pipeline([
+        ("text", DocText()),
+        ("tfidf", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3,
+                                  max_features=conf["max_char_features"], sublinear_tf=True)),
+    ])  # fmt: skip
     return FeatureUnion(
-        [("words", words), ("linked", linked), ("rules", rules)],
+        [("words", words), ("chars", chars), ("linked", linked), ("rules", rules)],
         transformer_weights={
             "words": 1.0,
+            "chars": conf["char_weight"],
             "linked": conf["linked_weight"],
             "rules": conf["rules_weight"],
         },
@@ -71,11 +78,14 @@ def build_features() -> FeatureUnion:
 
 
 def build_classifier(seed: int = 0) -> CalibratedClassifierCV:
+    """One regression fitted on all rows, calibrated on its 3-fold out-of-fold scores
+    (ensemble=False: a third of the size and time of keeping three fold models)."""
     return CalibratedClassifierCV(
         LogisticRegression(C=settings()["model"]["C"], class_weight="balanced", max_iter=5000,
                            random_state=seed),
         method="sigmoid",
         cv=3,
+        ensemble=False,
     )  # fmt: skip
 
 
@@ -120,6 +130,7 @@ class Model:
         from influence.card import write_card
 
         model_dir.mkdir(parents=True, exist_ok=True)
+        _drop_introspection(self.pipelines)
         path = model_dir / MODEL_FILE
         tmp = path.with_suffix(".tmp")
         joblib.dump(
@@ -132,6 +143,23 @@ class Model:
         write_card(model_dir, card)
         self.card = card
         return card
+
+
+def _drop_introspection(pipelines: dict[str, Pipeline]) -> None:
+    """TfidfVectorizer keeps every pruned term in `stop_words_`, for introspection only; it is most
+    of a pickled model's size, so it is not saved."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    def walk(est: Any) -> None:
+        if isinstance(est, TfidfVectorizer) and hasattr(est, "stop_words_"):
+            del est.stop_words_
+        for child in getattr(est, "steps", None) or []:
+            walk(child[1])
+        for child in getattr(est, "transformer_list", None) or []:
+            walk(child[1])
+
+    for pipe in pipelines.values():
+        walk(pipe)
 
 
 def load_model(model_dir: str | Path | None = None) -> Model:
