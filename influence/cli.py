@@ -130,6 +130,8 @@ def score(
     if top and summary.top:
         print_top(summary.top)
     wrote = [str(p) for p in (out, html) if p and p != "-"]
+    for note in summary.notes:
+        err.print(f"[yellow]Warning:[/yellow] {note}", highlight=False)
     err.print(summary.line() + (f"; wrote {', '.join(wrote)}" if wrote else ""), highlight=False)
     if strict and summary.errors:
         raise typer.Exit(3)

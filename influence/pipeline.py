@@ -29,6 +29,7 @@ class Summary:
     flagged: int = 0
     top: list[ScoredRow] = field(default_factory=list)
     threshold: float | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def scored(self) -> int:
@@ -85,13 +86,29 @@ def score_paths(
         model = load_model(model)
     if workers is None:
         workers = min(4, os.cpu_count() or 1)
-    summary = Summary(threshold=model.threshold)
+    summary = Summary(threshold=model.threshold, notes=pattern_drift(model, spacy_model))
     messages: Iterable[Message] = link_messages(iter_messages(inputs))
     if on_message:
         messages = _tap(messages, on_message)
     rows = score_messages(messages, model, spacy_model=spacy_model, workers=workers)
     write_rows(_count(rows, summary, top, on_row), out, SCORE_COLUMNS)
     return summary
+
+
+def pattern_drift(model: Model, spacy_model: str | None = None) -> list[str]:
+    """A note when the phrase patterns differ from those the model was trained with: its rule
+    features then mean something else, and scores drift without any error."""
+    from influence.nlp import default_nlp
+    from influence.nlp.rules import patterns_hash
+
+    trained = model.card.get("patterns_hash")
+    now = patterns_hash(default_nlp(spacy_model).get_pipe("influence_phrases").rules.patterns)
+    if trained and trained != now:
+        return [
+            f"the phrase patterns changed since this model was trained (model {trained}, now {now}); "
+            "scores may be off until it is retrained with `influence train`"
+        ]
+    return []
 
 
 def ingest_paths(

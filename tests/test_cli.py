@@ -179,3 +179,16 @@ def test_evaluate_compare_writes_both_models_and_an_html_report(tmp_path: Path, 
                     "--fail-under", "recall_at_10pct_reviewed=1.01")  # fmt: skip
     assert result.exit_code == 1 and "Gate failed: recall_at_10pct_reviewed" in result.output
     assert "FAILED" in (report / "report.html").read_text()
+
+
+def test_score_warns_when_patterns_changed_since_training(tmp_path: Path, small_model: Path) -> None:
+    model_dir = tmp_path / "m"
+    shutil.copytree(small_model, model_dir)
+    result = invoke("score", SAMPLE_DUMP / "inbox", "-m", model_dir, "-o", tmp_path / "a.csv")
+    assert result.exit_code == 0 and "patterns changed" not in result.output
+    card = json.loads((model_dir / "card.json").read_text())
+    card["patterns_hash"] = "0123456789abcdef"
+    (model_dir / "card.json").write_text(json.dumps(card))
+    result = invoke("score", SAMPLE_DUMP / "inbox", "-m", model_dir, "-o", tmp_path / "b.csv")
+    assert result.exit_code == 0
+    assert "phrase patterns changed since this model was trained" in result.output

@@ -104,4 +104,7 @@ def test_shipped_model_card_agrees_with_the_corpus() -> None:
         assert hashlib.sha256((ROOT / path).read_bytes()).hexdigest() == f["sha256"], path
     assert card["reproducible_from_corpora_alone"] is True
     assert card["training_data"]["test_rows"] > 0
-    load_model(DEFAULT_MODEL_DIR)  # the shipped artifact passes its own integrity check
+    from influence.pipeline import pattern_drift
+
+    shipped = load_model(DEFAULT_MODEL_DIR)  # the shipped artifact passes its own integrity check
+    assert pattern_drift(shipped) == [], "patterns changed: retrain with `make model`"
