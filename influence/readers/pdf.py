@@ -22,7 +22,8 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-from influence.readers.printed import Page, clean_page, number_messages, split_pages
+from influence.readers.furniture import Page, clean_page
+from influence.readers.printed import number_messages, split_pages
 from influence.types import Message
 
 NAME = "pdf"

@@ -1,0 +1,424 @@
+"""Printed header blocks: recognise and parse the `From:/Sent:/To:/Subject:` blocks of printed mail.
+
+Print styles differ in layout, so each is parsed into the same fields: Outlook (`From:/Sent:/To:/
+Cc:/Subject:`, labels and values on one line or in layout columns), Gmail and Apple Mail (`From …
+Date … Subject … To`, `From: X - To: Y - Date: Z`), Lotus Notes as pdftotext writes it (all labels
+stacked, then all values; or each label on its own line followed by its value lines), and the
+one-line forms pdftotext makes of HTML mail (`From: X Sent: … To: … Subject: …`). Blocks may list
+their fields in any order and wrap their values. Whether a block starts a message is for
+`printed` to decide.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from influence.readers.rfc822 import iso_date
+
+MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+LOOKAHEAD = 720  # lines a header block may span (a Lotus To: list of 300 names runs to 600)
+
+# ------------------------------------------------------------------------------ header lines
+
+LABEL_NAMES = {
+    "from": "from", "prom": "from", "frorn": "from", "sent": "date", "date": "date", "to": "to",
+    "cc": "cc", "bcc": "bcc", "subject": "subject", "subiect": "subject", "reply to": "reply_to",
+    "reply-to": "reply_to", "sent by": "sent_by", "attachments": "attachments", "importance": "importance",
+}  # fmt: skip
+_LABEL_ALT = "From|Prom|Frorn|Sent By|Sent|Date|To|Cc|Bcc|Subject|Subiect|Reply[- ]To|Attachments|Importance"
+LABEL = re.compile(rf"^\s*>?\s*(?P<label>{_LABEL_ALT})\s*:\s*(?P<value>.*)$", re.I)
+# Layout-mode pdftotext sometimes loses the colon of an OCR'd label: "Subject          Fw: news".
+LABEL_NO_COLON = re.compile(r"^\s*(?P<label>From|Sent|To|Subject)\s{3,}(?P<value>\S.*)$")
+# Labels that pdftotext ran into the previous value: "...OklahomaDate:08/26/2013 12:47 PMThanks".
+GLUED = re.compile(
+    r"(?P<sep>\s+-\s+|,\s+|\s+|(?<=\S))(?=(?:Sent|To|Cc|CC|Bcc|Subject|Date|Attachments|Importance):)"
+)
+QUOTE_HEAD = re.compile(
+    r"^\s*(?:-{2,}\s*Original Message\s*-{2,}|Original Message\s*$|-{2,}\s*Forwarded message\s*-{2,}"
+    r"|Begin forwarded message:"
+    r"|-{2,}\s*Forwarded by\b.*|-{2,}\s*Reply message\s*-{2,}|_{10,})",
+    re.I,
+)
+WROTE = re.compile(r"^\s*On\b.{4,240}\bwrote:\s*$", re.S)
+DATE_VALUE = re.compile(
+    r"^(?P<d>(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?(?:\d{1,2}/\d{1,2}/\d{2,4}|"
+    rf"{MONTH}[a-z]*\.?\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{MONTH}[a-z]*\s+\d{{4}}|\d{{4}}-\d\d-\d\d)"
+    r"(?:,?\s+(?:at\s+)?\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?)?)(?P<rest>.*)$"
+)
+EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+GMAIL_HEADER = re.compile(
+    r"^(?P<name>[^<>:]{0,80}?)\s*<(?P<email>[^<>\s@]+@[^<>\s]+)>\s*(?P<date>(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+    r"[a-z]*,?\s.*\d{4}.*|[A-Z][a-z]{2} \d{1,2}, \d{4}.*)?$"
+)
+
+
+def split_glued(line: str) -> list[str]:
+    """A line that starts with a header label, with more labels run into it, as separate lines."""
+    stripped = line.lstrip()
+    head = re.match(
+        r"(?:-{2,}\s*Original Message\s*-{2,}|Begin forwarded message:)\s*(?=[^\s-])", stripped, re.I
+    )
+    if head:
+        return [head.group().strip(), *split_glued(stripped[head.end() :])]
+    if not LABEL.match(stripped):
+        return [line]
+    parts: list[str] = []
+    last = 0
+    for m in GLUED.finditer(stripped):
+        if m.start() == 0 or stripped[: m.start()].rstrip().endswith(("Reply", "Reply-")):
+            continue
+        parts.append(stripped[last : m.start()])
+        last = m.end()
+    if not parts:
+        return [line]
+    parts.append(stripped[last:])
+    macmail = " - " in stripped[: len(parts[0]) + 4]
+    return [("\x01" if macmail else "\x00") + p for p in parts if p.strip()]
+
+
+def label_of(line: str) -> tuple[str, str] | None:
+    m = LABEL.match(line) or LABEL_NO_COLON.match(line)
+    if not m:
+        return None
+    name = LABEL_NAMES.get(re.sub(r"\s+", " ", m.group("label").lower()))
+    if name is None:
+        return None
+    return name, m.group("value").strip()
+
+
+def is_quote_marker(line: str) -> bool:
+    return bool(QUOTE_HEAD.match(line) or WROTE.match(line.strip()))
+
+
+# ------------------------------------------------------------------------------ header blocks
+
+
+@dataclass
+class Line:
+    text: str
+    page: int
+    bates: str | None
+    doc: str | None
+    top: bool = False  # the first line with text on its page
+    near_top: bool = False  # the second, under a short title line (an Outlook print's mailbox owner)
+    glued: bool = False  # several labels were run into this line (a quoted HTML header)
+    macmail: bool = False  # "From: X - To: Y - Date: Z": Apple Mail's print header
+
+
+@dataclass
+class Header:
+    fields: dict[str, str] = field(default_factory=dict)
+    end: int = 0  # index of the first line after the block
+    style: str = "outlook"
+
+
+_ADDRESS_FIELDS = ("to", "cc", "bcc", "reply_to")
+
+
+def _clean_value(name: str, value: str) -> str:
+    value = re.sub(r"\s+", " ", value).strip().strip(",;").strip()
+    value = re.sub(r"\s*-\s*$", "", value)
+    if name == "from":
+        value = re.sub(r"\s*\[ma\w{1,3}to:\s*([^\]\s]+)\s*\]", r" <\1>", value)
+        value = _tidy_brackets(value)
+        value = re.sub(r"\s*\[ma\w{1,3}to:?\s*\]?$", "", value)  # "[mailto:" cut by the line end
+    value = re.sub(r"<mailto:[^<>]*>", "", value)
+    if name in _ADDRESS_FIELDS:
+        value = _tidy_brackets(value)
+    return value
+
+
+def _tidy_brackets(value: str) -> str:
+    """`< a@b.org >` as `<a@b.org>`."""
+    return re.sub(r"<\s+", "<", re.sub(r"\s+>", ">", value))
+
+
+def _value_indent(raw: str) -> int:
+    m = re.match(r"^(\s*\S+\s*:?)(\s{2,})\S", raw)
+    return len(m.group(1)) + len(m.group(2)) if m else 0
+
+
+def parse_header(lines: list[Line], i: int) -> Header | None:
+    """The header block that starts at line i, or None. A block needs a From and one of Sent/Date,
+    To or Subject."""
+    first = label_of(lines[i].text)
+    if first is None:
+        return None
+    nxt = next_nonblank(lines, i + 1, 2)
+    if not first[1] and nxt is not None and (lab := label_of(lines[nxt].text)) and not lab[1]:
+        block = _parse_columns(lines, i)
+    else:
+        block = _parse_rows(lines, i)
+    if block is None:
+        return None
+    f = block.fields
+    if "from" not in f or not (f.keys() & {"date", "to", "subject"}):
+        return None
+    return block
+
+
+def next_nonblank(lines: list[Line], j: int, limit: int) -> int | None:
+    for k in range(j, min(len(lines), j + limit + 1)):
+        if lines[k].text.strip():
+            return k
+    return None
+
+
+def _next_label_at(lines: list[Line], j: int, seen: set[str], limit: int) -> int | None:
+    """Index of the next line holding a label not yet seen, within `limit` lines and before any
+    blank line; None when there is none."""
+    for k in range(j, min(len(lines), j + limit)):
+        text = lines[k].text
+        if not text.strip():
+            return None
+        lab = label_of(text)
+        if lab:
+            return k if lab[0] not in seen else None
+    return None
+
+
+def _parse_rows(lines: list[Line], i: int) -> Header | None:
+    """Labels each with its value on the same line, or on the lines that follow it."""
+    fields: dict[str, list[str]] = {}
+    order: list[str] = []
+    j, n = i, len(lines)
+    indent = 0
+    while j < n and j < i + LOOKAHEAD:
+        text = lines[j].text
+        if not text.strip():
+            k = next_nonblank(lines, j + 1, 2)
+            lab = label_of(lines[k].text) if k is not None else None
+            if lab and lab[0] not in fields and j - i < 40:
+                j = k
+                continue
+            break
+        lab = label_of(text)
+        if lab and lab[0] in fields and j > i:
+            break  # the next block
+        if lab:
+            name, value = lab
+            order.append(name)
+            indent = _value_indent(text) if value else 0
+            if value:
+                fields[name] = [value]
+                j += 1
+                continue
+            fields[name] = []
+            limit = 700 if name in _ADDRESS_FIELDS else 8
+            nxt = _next_label_at(lines, j + 1, set(fields), limit)
+            if nxt is not None:  # the value runs on the lines up to the next label
+                fields[name] = [x.text for x in lines[j + 1 : nxt]]
+                j = nxt
+                continue
+            if j + 1 < n and lines[j + 1].text.strip() and not label_of(lines[j + 1].text):
+                fields[name] = [lines[j + 1].text]
+                j += 1
+            j += 1
+            continue
+        last = order[-1] if order else None
+        if last is None:
+            break
+        prev = " ".join(fields[last]).rstrip()
+        wrapped = (
+            (last in _ADDRESS_FIELDS and prev.endswith((";", ",")))
+            or (
+                last in _ADDRESS_FIELDS
+                and EMAIL.search(text)
+                and EMAIL.search(prev)
+                and re.search(r"[,;<]", text)
+            )
+            or _next_label_at(lines, j + 1, set(fields), 3) is not None
+            or (indent >= 12 and len(text) - len(text.lstrip()) >= indent - 2)
+        )
+        if not wrapped:
+            break
+        fields[last].append(text)
+        j += 1
+    if order and order[-1] == "date" and fields["date"]:
+        _split_date_rest(lines, j - 1, fields)
+    return Header({k: _clean_value(k, " ".join(v)) for k, v in fields.items()}, j, "rows")
+
+
+def _split_date_rest(lines: list[Line], j: int, fields: dict[str, list[str]]) -> None:
+    """'08/26/2013 12:47 PMThanks Ashley.': keep the date, put the rest back as a body line."""
+    value = " ".join(fields["date"])
+    m = DATE_VALUE.match(value.strip())
+    if not m or not m.group("rest").strip():
+        return
+    rest = m.group("rest").strip()
+    if re.match(r"^\(?[A-Z]{2,5}\)?$|^[+-]\d{4}|^GMT", rest):
+        return  # a time zone
+    fields["date"] = [m.group("d")]
+    src = lines[j]
+    lines.insert(j + 1, Line(rest, src.page, src.bates, src.doc))
+
+
+def _label_run(lines: list[Line], j: int, labels: list[str]) -> int:
+    """Collect consecutive label-only lines (blank lines between allowed) from j."""
+    n = len(lines)
+    while j < n:
+        text = lines[j].text
+        if not text.strip():
+            k = next_nonblank(lines, j + 1, 1)
+            if k is not None and (lab := label_of(lines[k].text)) and not lab[1]:
+                j = k
+                continue
+            break
+        lab = label_of(text)
+        if not lab or lab[1]:
+            break
+        labels.append(lab[0])
+        j += 1
+    return j
+
+
+def _is_date_line(text: str) -> bool:
+    m = DATE_VALUE.match(text.strip())
+    return bool(m) and len(m.group("rest").strip()) <= 6
+
+
+def _parse_columns(lines: list[Line], i: int) -> Header | None:
+    """Lotus Notes through pdftotext: `From:/To:/Cc:/Subject:/Date:` stacked, then the values
+    (sometimes some labels come after the values)."""
+    labels: list[str] = []
+    j = _label_run(lines, i, labels)
+    n = len(lines)
+    while j < n and not lines[j].text.strip():
+        j += 1
+    values: list[str] = []
+    while j < n and len(values) < 150:
+        text = lines[j].text
+        if not text.strip():
+            k = next_nonblank(lines, j + 1, 2)
+            if not values or (
+                k is not None
+                and not label_of(lines[k].text)
+                and not any(map(_is_date_line, values))
+                and k - j <= 2
+                and "date" in labels
+                and _date_soon(lines, k)
+            ):
+                j += 1
+                continue
+            break
+        if label_of(text):
+            break
+        values.append(text.strip())
+        j += 1
+        if labels[-1] == "date" and _is_date_line(values[-1]) and len(values) >= len(labels) - 2:
+            break
+    k = next_nonblank(lines, j, 3)
+    if k is not None and (lab := label_of(lines[k].text)) and not lab[1] and lab[0] not in labels:
+        j = _label_run(lines, k, labels)  # labels printed after the values
+    if not values:
+        return None
+    fields: dict[str, str] = {}
+    date_at = None
+    if "date" in labels:
+        date_at = next((x for x in range(len(values) - 1, -1, -1) if _is_date_line(values[x])), None)
+        if date_at is not None:
+            fields["date"] = values[date_at]
+    head = values[:date_at] if date_at is not None else values
+    tail = values[date_at + 1 :] if date_at is not None else []
+    plain = [lab for lab in labels if lab not in ("date",)]
+    after_date = plain[labels.index("date") :] if "date" in labels else []
+    for name in after_date:  # labels after Date take the values after the date line
+        if tail:
+            fields[name] = tail.pop(0)
+    plain = [lab for lab in plain if lab not in after_date]
+    k = 0
+    for name in [x for x in plain if x not in _ADDRESS_FIELDS and x != "subject"]:
+        if k < len(head):  # From, Sent By, Reply To: one line each, in order
+            fields[name] = head[k]
+            k += 1
+    if "reply_to" in plain and k < len(head):
+        fields["reply_to"] = head[k]
+        k += 1
+    rest = head[k:]
+    addresses = [x for x in plain if x in _ADDRESS_FIELDS and x != "reply_to"]
+    last_address = None
+    for pos, name in enumerate(addresses):
+        if not rest or (pos and len(rest) <= 1 and "subject" in plain):
+            break  # an empty Cc: the one line left is the subject
+        got = [rest.pop(0)]
+        while rest and len(rest) > ("subject" in plain) and got[-1].rstrip().endswith((";", ",")):
+            got.append(rest.pop(0))
+        fields[name] = " ".join(got)
+        last_address = name
+    if "subject" in plain and rest:
+        # a To: list wrapped inside a name leaves address lines before the subject
+        while (
+            last_address
+            and rest
+            and re.search(r"[;@]", rest[0])
+            and (len(rest) > 1 or fields[last_address].rstrip().endswith((";", ",")))
+        ):
+            fields[last_address] += " " + rest.pop(0)
+        if rest:
+            fields["subject"] = " ".join(rest)
+    elif rest and last_address:
+        fields[last_address] += " " + " ".join(rest)
+    return Header({k: _clean_value(k, v) for k, v in fields.items() if v}, j, "columns")
+
+
+def _date_soon(lines: list[Line], k: int) -> bool:
+    return any(_is_date_line(lines[x].text) for x in range(k, min(len(lines), k + 3)))
+
+
+def parse_gmail_header(lines: list[Line], i: int, first: bool, subject: str | None) -> Header | None:
+    """A Gmail print's message header: `Name <address>   date`, then To:/Cc: lines."""
+    text = lines[i].text.strip()
+    m = GMAIL_HEADER.match(text)
+    if not m:
+        if not first or len(text) > 60 or label_of(text) or re.search(r"[.!?:;]$", text):
+            return None
+        name, date = text, None
+    else:
+        name = (
+            (f"{m.group('name').strip()} <{m.group('email')}>").strip()
+            if m.group("name")
+            else m.group("email")
+        )
+        date = m.group("date")
+        if not date and not first:
+            nxt = next_nonblank(lines, i + 1, 1)
+            if nxt is None or not label_of(lines[nxt].text):
+                return None
+    fields = {"from": name}
+    if date:
+        fields["date"] = date.strip()
+    if subject:
+        fields["subject"] = subject
+    j = i + 1
+    while j < len(lines):
+        lab = label_of(lines[j].text)
+        if not lab or lab[0] not in _ADDRESS_FIELDS:
+            break
+        fields[lab[0]] = _clean_value(lab[0], lab[1])
+        j += 1
+    return Header(fields, j, "gmail")
+
+
+# ------------------------------------------------------------------------------ dates
+
+_EXTRA_DATES = (
+    "%a %b %d %H:%M:%S %Y", "%a %b %d %Y %H:%M:%S", "%m/%d/%y %I:%M %p", "%a, %b %d, %Y, %I:%M %p",
+    "%a, %b %d, %Y %I:%M %p", "%A, %B %d, %Y, %I:%M %p", "%b %d, %Y, %I:%M %p", "%b %d, %Y %I:%M %p",
+    "%A, %B %d, %Y %I:%M:%S %p", "%a %m/%d/%Y %I:%M %p",
+)  # fmt: skip
+
+
+def printed_date(raw: str | None) -> str | None:
+    """ISO 8601 for a printed date line; the raw text when no format fits."""
+    if not raw:
+        return None
+    cleaned = re.sub(r"\s*\(?[A-Z]{3}\)?$", "", re.sub(r"\s+GMT[-+]\d{4}.*$", "", raw.strip()))
+    cleaned = re.sub(r"\s+", " ", cleaned.replace(" at ", " ")).strip(" ,")
+    for fmt in _EXTRA_DATES:
+        try:
+            return datetime.strptime(cleaned, fmt).isoformat()
+        except ValueError:
+            continue
+    return iso_date(cleaned) if cleaned else iso_date(raw)
