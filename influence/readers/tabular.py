@@ -14,6 +14,7 @@ from typing import Any
 from influence.readers.rfc822 import (
     decode_bytes,
     guess_encoding,
+    iso_date,
     looks_like_headers,
     parse_text,
 )
@@ -73,8 +74,6 @@ def row_to_message(row: dict[str, Any], *, source: str, index: int, line: int | 
             except (TypeError, ValueError):
                 continue
         elif attr == "date":
-            from influence.readers.rfc822 import iso_date
-
             # Parquet and JSON loaders hand over real dates; str() of an aware datetime
             # ("2020-01-02 03:04:05+00:00") is not a format iso_date knows
             value = value.isoformat() if isinstance(value, date) else iso_date(str(value))
