@@ -1,7 +1,13 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11 and make:
 #   make score   install, then score the bundled sample dump with the shipped model
 #   make test    install with test extras, then run the test suite
+# Both install the `embed` extra (the model's sentence-embedding second pass, CPU torch);
+# `make score EXTRAS=` installs without it and scores with the first pass alone.
 PYTHON ?= python3
+EXTRAS ?= embed
+TORCH  ?= torch==2.13.0
+comma  := ,
+EXTRA_PKGS = $(if $(findstring embed,$(EXTRAS)),"$(TORCH)")
 VENV   := .venv
 BIN    := $(VENV)/bin
 SHARED ?= ../shared/corpora/real
@@ -15,11 +21,11 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e $(if $(EXTRAS),".[$(EXTRAS)]",.) $(EXTRA_PKGS)
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test$(if $(EXTRAS),$(comma)$(EXTRAS))]" $(EXTRA_PKGS)
 	touch $@ $(VENV)/.installed
 
 score: $(VENV)/.installed
@@ -43,12 +49,12 @@ splits: $(VENV)/.installed
 evaluate: $(VENV)/.installed
 	$(BIN)/influence evaluate corpora/labeled --report out/evaluation
 
-# Quality gate for CI: the shipped model on the corpus test split must stay within ~0.02 of its
-# figures when the gates were set (458 test messages, 124 positive: AP 0.9337, recall at
-# precision 0.9 0.7339, ROC AUC 0.9714). Raise these when a better model ships; the report is
-# written to out/evaluation/ (report.md, report.html).
-GATES ?= --fail-under average_precision=0.91 --fail-under recall_at_precision_90=0.71 \
-         --fail-under roc_auc=0.95
+# Quality gate for CI: the shipped model (both passes) on the corpus test split must stay within
+# ~0.02 of its figures when the gates were set (458 test messages, 124 positive: AP 0.9548,
+# recall at precision 0.9 0.8548, ROC AUC 0.9792). Raise these when a better model ships; the
+# report is written to out/evaluation/ (report.md, report.html).
+GATES ?= --fail-under average_precision=0.93 --fail-under recall_at_precision_90=0.83 \
+         --fail-under roc_auc=0.96
 .PHONY: gate
 gate: $(VENV)/.installed
 	$(BIN)/influence evaluate corpora/labeled --split test --report out/evaluation $(GATES)

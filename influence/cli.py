@@ -30,6 +30,11 @@ Inputs = Annotated[list[Path], typer.Argument(help="Files or folders (eml, mbox,
 ModelOpt = Annotated[
     Path | None, typer.Option("--model", "-m", help="Model directory (default: the shipped model).")
 ]
+FirstPassOpt = Annotated[
+    bool,
+    typer.Option("--first-pass-only", help="Skip the model's sentence-embedding second pass (faster, "
+                 "less accurate; the first pass's own threshold applies)."),
+]  # fmt: skip
 OcrOpt = Annotated[bool, typer.Option("--ocr", help="OCR image-only PDF pages (needs tesseract-ocr).")]
 SpacyOpt = Annotated[
     str | None,
@@ -115,6 +120,7 @@ def score(
         Path | None, typer.Option("--html", help="Also write a self-contained HTML review page here.")
     ] = None,
     ocr: OcrOpt = False,
+    first_pass_only: FirstPassOpt = False,
 ) -> None:
     """Score every message for promotion-for-gifts; one row per message, in input order."""
     use_ocr(ocr)
@@ -123,6 +129,7 @@ def score(
     from influence.reports.html import ReviewWriter
 
     loaded = load_model(model)
+    loaded.use_rerank = not first_pass_only
     review = ReviewWriter(html, loaded, spacy_model=spacy_model, inputs=inputs) if html else nullcontext()
     with review as sink, progress("scoring") as tick:
         summary = score_paths(inputs, out, model=loaded, spacy_model=spacy_model, top=top, workers=workers,
@@ -150,6 +157,7 @@ def explain(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print JSON instead of a highlighted view.")
     ] = False,
+    first_pass_only: FirstPassOpt = False,
 ) -> None:
     """Show why one message scores what it does: its evidence spans and top features."""
     from influence.explain import explain_message, load_message
@@ -158,6 +166,7 @@ def explain(
     from influence.reports.terminal import print_explanation
 
     loaded = load_model(model)
+    loaded.use_rerank = not first_pass_only
     result = explain_message(load_message(source, id), loaded, default_nlp(spacy_model), k=top)
     if as_json:
         row = result.row.to_dict() | {"spans": [s.to_dict() for s in result.spans]}
@@ -202,17 +211,28 @@ def train(
     background_limit: Annotated[
         int | None, typer.Option(help="Use at most this many background messages.")
     ] = None,
+    rerank: Annotated[
+        bool | None,
+        typer.Option("--rerank/--no-rerank", help="Train the sentence-embedding second pass "
+                     "(default: when the embed extra is installed)."),
+    ] = None,
 ) -> None:
     """Train a model on labeled messages (rows in the `test` split are never used)."""
     from influence.training import train as run_train
 
     card = run_train(
         corpus, out, spacy_model=spacy_model, folds=folds, seed=seed, background=background,
-        background_limit=background_limit, progress=lambda msg: err.print(msg, highlight=False),
+        background_limit=background_limit, rerank=rerank,
+        progress=lambda msg: err.print(msg, highlight=False),
     )  # fmt: skip
     cv = card["metrics"]["cross_validation"]
     err.print(f"wrote {out}/model.joblib; cross-validated average precision {cv['average_precision']}, "
               f"threshold {card['thresholds']['promotion_for_gifts']:.3f}", highlight=False)  # fmt: skip
+    if rr := card.get("rerank"):
+        v = rr["validation"]
+        err.print(f"second pass: validation average precision {v['average_precision']}, recall at "
+                  f"precision 0.9 {v['recall_at_precision_90']}, threshold {rr['threshold']:.3f}",
+                  highlight=False)  # fmt: skip
 
 
 @app.command()
@@ -231,6 +251,7 @@ def evaluate(
     compare: Annotated[
         Path | None, typer.Option("--compare", help="Another model directory to evaluate on the same rows.")
     ] = None,
+    first_pass_only: FirstPassOpt = False,
 ) -> None:
     """Evaluate a model on held-out labeled data (metrics.json, report.md, report.html); exit 1 if a
     gate fails."""
@@ -239,7 +260,13 @@ def evaluate(
 
     gates = parse_gates(fail_under or [])
     other = load_model(compare) if compare else None
-    result = run_evaluation(corpus, load_model(model), split=split, spacy_model=spacy_model, compare=other)
+    loaded = load_model(model)
+    for m in (loaded, other):
+        if m is not None:
+            m.use_rerank = not first_pass_only
+            if note := m.rerank_note():
+                err.print(f"[yellow]Warning:[/yellow] {note}", highlight=False)
+    result = run_evaluation(corpus, loaded, split=split, spacy_model=spacy_model, compare=other)
     failed = check_gates(result.metrics, gates)
     write_report(result, report, failed, gates)
     typer.echo(render_markdown(result.metrics, failed if gates else None))

