@@ -50,11 +50,11 @@ evaluate: $(VENV)/.installed
 	$(BIN)/influence evaluate corpora/labeled --report out/evaluation
 
 # Quality gate for CI: the shipped model (both passes) on the corpus test split must stay within
-# ~0.02 of its figures when the gates were set (551 test messages, 167 positive: AP 0.9522,
-# recall at precision 0.9 0.8263, ROC AUC 0.9747). Raise these when a better model ships; the
+# ~0.02-0.03 of its figures when the gates were set (629 test messages, 200 positive: AP 0.9642,
+# recall at precision 0.9 0.900, ROC AUC 0.9794). Raise these when a better model ships; the
 # report is written to out/evaluation/ (report.md, report.html).
-GATES ?= --fail-under average_precision=0.93 --fail-under recall_at_precision_90=0.80 \
-         --fail-under roc_auc=0.955
+GATES ?= --fail-under average_precision=0.945 --fail-under recall_at_precision_90=0.87 \
+         --fail-under roc_auc=0.96
 .PHONY: gate
 gate: $(VENV)/.installed
 	$(BIN)/influence evaluate corpora/labeled --split test --report out/evaluation $(GATES)

@@ -89,6 +89,9 @@ def render_readme(card: dict[str, Any]) -> str:
             "Without the extra, the model scores with the first pass alone and its own threshold.", "",
         ]  # fmt: skip
         lines += _metric_table({"validation (two passes)": rr["validation"]})
+    if card.get("test"):
+        lines += ["", "## Test split (held out; reported, never used for a choice)", ""]
+        lines += _metric_table({name.replace("_", " "): m for name, m in card["test"].items()})
     lines += ["", "Cross-validation is grouped by `thread_id`, so messages of one thread never "
               "sit on both sides of a fold.", "", "## Libraries", ""]  # fmt: skip
     lines += [f"- {k}: {v}" for k, v in card["versions"].items()]

@@ -225,4 +225,23 @@ def train(
         "versions": library_versions(),
     }
     model = Model(pipelines, thresholds, {text_key(e.message.text) for e in train_ex}, rerank=reranker)
+    test_ex = corpus.where("test")
+    if test_ex and len({e.labels[TARGET] for e in test_ex}) == 2:
+        say(f"scoring the {len(test_ex)} held-out test messages for the card (reported, never used "
+            "for a choice)")  # fmt: skip
+        card["test"] = test_metrics(model, test_ex, nlp)
     return model.save(Path(out_dir), card)
+
+
+def test_metrics(model: Model, examples: list[Example], nlp: Any) -> dict[str, Any]:
+    """The target's metrics on the test split at the model's thresholds, per pass."""
+    docs = list(docs_for(nlp, [e.message for e in examples]))
+    y = np.array([e.labels[TARGET] for e in examples])
+    out = {}
+    for name, use in (("first_pass", False), ("both_passes", True)):
+        model.use_rerank = use
+        if use and not model.reranking:
+            continue
+        out[name] = binary_metrics(y, model.predict(docs)[TARGET], model.threshold)
+    model.use_rerank = True
+    return out

@@ -104,6 +104,8 @@ def test_shipped_model_card_agrees_with_the_corpus() -> None:
         assert hashlib.sha256((ROOT / path).read_bytes()).hexdigest() == f["sha256"], path
     assert card["reproducible_from_corpora_alone"] is True
     assert card["rerank"]["encoder"] == "all-MiniLM-L6-v2", "the shipped model carries its second pass"
+    for reported in card["test"].values():  # the card reports the held-out test split
+        assert reported["n"] == card["training_data"]["test_rows"]
     assert card["training_data"]["test_rows"] > 0
     from influence.pipeline import pattern_drift
 
