@@ -83,10 +83,12 @@ def fit_label(
 
 
 def fit_rerank(
-    first: Pipeline, train: Labeled, validation: Labeled, *, seed: int, say: Progress
+    first: Pipeline, first_threshold: float, train: Labeled, validation: Labeled, *, seed: int,
+    say: Progress,
 ) -> tuple[Reranker | None, dict[str, Any]]:
     """The embedding second pass for the target: a classifier on the first pass's features plus
-    sentence embeddings, its cutoff and threshold set on the validation split."""
+    sentence embeddings, its cutoff (never above `first_threshold`) and threshold set on the
+    validation split."""
     from influence.embeddings import ENCODER, SentenceEmbeddings, encoder_version
     from influence.rerank import choose_cutoff
 
@@ -101,7 +103,7 @@ def fit_rerank(
     rr = Reranker(build_classifier(seed), embed, cutoff=0.0, threshold=0.5)
     rr.classifier.fit(rr.features(train.X, train.docs), train.y)
     first_val = first.steps[-1][1].predict_proba(validation.X)[:, 1]
-    rr.cutoff = choose_cutoff(v_y, first_val, conf["min_recall"], ceiling=choose_threshold(v_y, first_val))
+    rr.cutoff = choose_cutoff(v_y, first_val, conf["min_recall"], ceiling=first_threshold)
     both = rr.rescore(validation.X, validation.docs, first_val)
     rr.threshold = choose_threshold(v_y, both, min_precision)
     info = {
@@ -198,7 +200,7 @@ def train(
         if label == TARGET:
             source = src
             if rerank:
-                reranker, rerank_info = fit_rerank(pipe, tr, validation, seed=seed, say=say)
+                reranker, rerank_info = fit_rerank(pipe, thr, tr, validation, seed=seed, say=say)
     y_train = np.array([e.labels[TARGET] for e in train_ex])
     card = {
         "name": Path(out_dir).name,
