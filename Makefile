@@ -14,7 +14,7 @@ SHARED ?= ../shared/corpora/real
 export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 
-.PHONY: score test lint model splits evaluate bench fpr clean
+.PHONY: score test lint model splits evaluate bench fpr ingest-report clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,11 @@ gate: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python scripts/bench.py --shared $(SHARED)
 	$(BIN)/python scripts/bench_ingest.py --shared $(SHARED)
+
+# Printed-email splitting: every corpora/printed document (text and rendered PDF) against its
+# expected messages, then the real printed releases under $(SHARED) when present.
+ingest-report: $(VENV)/.installed-test
+	$(BIN)/python scripts/ingest_report.py --shared $(SHARED)
 
 fpr: $(VENV)/.installed
 	$(BIN)/python scripts/fpr.py --shared $(SHARED)

@@ -95,6 +95,7 @@ class Page:
     doc: str | None = None  # a State Department Doc No. stamped on the page
     gmail_subject: str | None = None
     image_only: bool = False
+    sheet: int | None = None  # k of a "Page k of n" counter: 1 is the first page of a print job
 
 
 def clean_page(number: int, text: str) -> Page:
@@ -125,8 +126,10 @@ def clean_page(number: int, text: str) -> Page:
             continue
         if i in edges and (footer := _footer(s)) is not None:
             page.bates = page.bates or footer or None
+            page.sheet = page.sheet or _sheet(s)
             continue
         if PAGE_NUMBER.match(s) or (i in edges and BARE_NUMBER.match(s)):
+            page.sheet = page.sheet or _sheet(s)
             continue
         if state and any(p.search(s) for p in _STATE_LINES):
             b = BATES_IN_STAMP.search(s)
@@ -150,6 +153,11 @@ def clean_page(number: int, text: str) -> Page:
         out.pop(0)
     page.lines = out
     return page
+
+
+def _sheet(text: str) -> int | None:
+    m = re.search(r"(\d+)\s*(?:of|/)\s*\d+", text, re.I)
+    return int(m.group(1)) if m else None
 
 
 _FOOTER_BATES = re.compile(r"(?:^|\s)(?P<b>[A-Z][A-Z0-9&]{1,11}(?:[-_][A-Z]{2,8})?[-_]\d{5,9})$")

@@ -26,8 +26,18 @@ LABEL_NAMES = {
     "from": "from", "prom": "from", "frorn": "from", "sent": "date", "date": "date", "to": "to",
     "cc": "cc", "bcc": "bcc", "subject": "subject", "subiect": "subject", "reply to": "reply_to",
     "reply-to": "reply_to", "sent by": "sent_by", "attachments": "attachments", "importance": "importance",
+    "when": "when", "where": "where", "location": "where", "required": "required", "optional": "optional",
+    "required attendees": "required", "optional attendees": "optional",
+    # Spanish-language Outlook
+    "de": "from", "enviado": "date", "enviado el": "date", "fecha": "date", "para": "to", "cco": "bcc",
+    "asunto": "subject", "datos adjuntos": "attachments", "importancia": "importance",
 }  # fmt: skip
-_LABEL_ALT = "From|Prom|Frorn|Sent By|Sent|Date|To|Cc|Bcc|Subject|Subiect|Reply[- ]To|Attachments|Importance"
+_LABEL_ALT = (
+    "From|Prom|Frorn|Sent By|Sent|Date|To|Cc|Bcc|Subject|Subiect|Reply[- ]To|Attachments|Importance"
+    "|When|Where|Location|Required Attendees|Optional Attendees|Required|Optional"
+    "|De|Enviado el|Enviado|Fecha|Para|CCO|Asunto|Datos adjuntos"
+    "|Importancia"
+)
 LABEL = re.compile(rf"^\s*>?\s*(?P<label>{_LABEL_ALT})\s*:\s*(?P<value>.*)$", re.I)
 # Layout-mode pdftotext sometimes loses the colon of an OCR'd label: "Subject          Fw: news".
 LABEL_NO_COLON = re.compile(r"^\s*(?P<label>From|Sent|To|Subject)\s{3,}(?P<value>\S.*)$")
@@ -36,12 +46,23 @@ GLUED = re.compile(
     r"(?P<sep>\s+-\s+|,\s+|\s+|(?<=\S))(?=(?:Sent|To|Cc|CC|Bcc|Subject|Date|Attachments|Importance):)"
 )
 QUOTE_HEAD = re.compile(
-    r"^\s*(?:-{2,}\s*Original Message\s*-{2,}|Original Message\s*$|-{2,}\s*Forwarded message\s*-{2,}"
-    r"|Begin forwarded message:"
-    r"|-{2,}\s*Forwarded by\b.*|-{2,}\s*Reply message\s*-{2,}|_{10,})",
+    r"^\s*(?:-{2,}\s*(?:Original Message|Mensaje original|Message d'origine)\s*-{2,}|Original Message\s*$"
+    r"|-*\s*(?:Forwarded message|Mensaje reenviado)\s*-*\s*$|Begin forwarded message:"
+    r"|-{2,}\s*Forwarded by\b.*|-{2,}\s*Reply message\s*-{2,}|_{10,}|>>>\s.*>>>\s*$)",
     re.I,
 )
-WROTE = re.compile(r"^\s*On\b.{4,240}\bwrote:\s*$", re.S)
+# "On Tue, Mar 5, 2024 at 9:13 AM Dana <d@x.com> wrote:", Spanish "El … escribió:", and Lotus
+# Notes' "Tom Brandt/HPD wrote on 10/21/2019 04:55 PM:".
+WROTE = re.compile(
+    r"^\s*(?:On\b.{4,240}\bwrote|El\b.{4,240}\bescribi[óo]"
+    r"|\S[^:\n]{0,80}/\w[^:\n]{0,40}\bwrote on\b.{4,60}):\s*$",
+    re.S,
+)
+# Lotus Notes' quoted header: "Tom Brandt/HPD@HPD   10/21/2019 04:55 PM" on a line of its own.
+NOTES_QUOTE = re.compile(
+    r"^\s*[^:<>\s][^:<>]{0,60}/[A-Z][\w-]*(?:/[A-Z][\w-]*)*(?:@[\w-]+)?\s+\d{1,2}/\d{1,2}/\d{2,4}"
+    r"\s+\d{1,2}:\d{2}(?::\d{2})?\s*[AaPp][Mm]\s*$"
+)
 DATE_VALUE = re.compile(
     r"^(?P<d>(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?(?:\d{1,2}/\d{1,2}/\d{2,4}|"
     rf"{MONTH}[a-z]*\.?\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{MONTH}[a-z]*\s+\d{{4}}|\d{{4}}-\d\d-\d\d)"
@@ -88,8 +109,21 @@ def label_of(line: str) -> tuple[str, str] | None:
     return name, m.group("value").strip()
 
 
+# A marker that pdftotext ran onto the end of the line before it.
+MARKER_AT_END = re.compile(
+    r"(?:-{2,}\s*(?:Original Message|Forwarded message|Forwarded by\b[^\n]{0,120}?)\s*-{2,}"
+    r"|\bOn\b[^\n]{4,240}\bwrote:)\s*$",
+    re.I,
+)
+
+
 def is_quote_marker(line: str) -> bool:
-    return bool(QUOTE_HEAD.match(line) or WROTE.match(line.strip()))
+    return bool(
+        QUOTE_HEAD.match(line)
+        or WROTE.match(line.strip())
+        or NOTES_QUOTE.match(line)
+        or MARKER_AT_END.search(line[-400:])
+    )
 
 
 # ------------------------------------------------------------------------------ header blocks
@@ -105,6 +139,7 @@ class Line:
     near_top: bool = False  # the second, under a short title line (an Outlook print's mailbox owner)
     glued: bool = False  # several labels were run into this line (a quoted HTML header)
     macmail: bool = False  # "From: X - To: Y - Date: Z": Apple Mail's print header
+    sheet: int | None = None  # the page's "Page k of n" counter, k
 
 
 @dataclass
@@ -112,9 +147,16 @@ class Header:
     fields: dict[str, str] = field(default_factory=dict)
     end: int = 0  # index of the first line after the block
     style: str = "outlook"
+    # How the block is laid out: for label rows, the spacing ("tab", "aligned" values in a column,
+    # "plain" `From: X`, "stacked" values under labels), the first label and the date's label
+    # (`plain:subject:date`); else the style. A mail client prints its own headers one way and
+    # writes the headers of quoted mail another, so a layout change is a cue for quoted history.
+    layout: str = ""
+    indent: int = 0
+    start: int = -1  # the block's first line when it is above the line it was found at (OWA)
 
 
-_ADDRESS_FIELDS = ("to", "cc", "bcc", "reply_to")
+_ADDRESS_FIELDS = ("to", "cc", "bcc", "reply_to", "required", "optional")
 
 
 def _clean_value(name: str, value: str) -> str:
@@ -238,7 +280,23 @@ def _parse_rows(lines: list[Line], i: int) -> Header | None:
         j += 1
     if order and order[-1] == "date" and fields["date"]:
         _split_date_rest(lines, j - 1, fields)
-    return Header({k: _clean_value(k, " ".join(v)) for k, v in fields.items()}, j, "rows")
+    head = lines[i].text
+    sep = re.match(r"^\s*>?\s*[^:]{1,24}:([ \t]*)", head)
+    gap = sep.group(1) if sep else ""
+    if not (label_of(head) or ("", ""))[1]:
+        spacing = "stacked"  # each label on its own line, its value under it
+    else:
+        spacing = "tab" if "\t" in gap else "aligned" if len(gap) >= 3 else "plain"
+    words = [m.group("label").lower() for x in lines[i:j] if (m := LABEL.match(x.text))]
+    dated = next((w for w in words if LABEL_NAMES.get(w) == "date"), "")
+    layout = f"{spacing}:{words[0] if words else ''}:{dated}"  # e.g. "plain:from:sent"
+    return Header(
+        {k: _clean_value(k, " ".join(v)) for k, v in fields.items()},
+        j,
+        "rows",
+        layout,
+        len(head) - len(head.lstrip()),
+    )
 
 
 def _split_date_rest(lines: list[Line], j: int, fields: dict[str, list[str]]) -> None:
@@ -360,7 +418,7 @@ def _parse_columns(lines: list[Line], i: int) -> Header | None:
             fields["subject"] = " ".join(rest)
     elif rest and last_address:
         fields[last_address] += " " + " ".join(rest)
-    return Header({k: _clean_value(k, v) for k, v in fields.items() if v}, j, "columns")
+    return Header({k: _clean_value(k, v) for k, v in fields.items() if v}, j, "columns", "columns")
 
 
 def _date_soon(lines: list[Line], k: int) -> bool:
@@ -398,7 +456,49 @@ def parse_gmail_header(lines: list[Line], i: int, first: bool, subject: str | No
             break
         fields[lab[0]] = _clean_value(lab[0], lab[1])
         j += 1
-    return Header(fields, j, "gmail")
+    return Header(fields, j, "gmail", "gmail")
+
+
+_OWA_FROM = re.compile(r"^(?P<name>[^<>:@]{1,80}?)\s*(?:<(?P<email>[^<>\s@]+@[^<>\s]+)>)?\s*$")
+_OWA_DATE = re.compile(
+    r"^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+\d{1,2}/\d{1,2}/\d{2,4},?\s+\d{1,2}:\d{2}(?:\s*[AaPp][Mm])?$"
+)
+
+
+def parse_owa_header(lines: list[Line], i: int) -> Header | None:
+    """Outlook on the web's print: the subject alone on a line, the sender (`Name <address>`) on
+    the next, the date (`Tue 3/5/2024 9:13 AM`) on the next, then `To:`/`Cc:` lines. There is no
+    From label, so the block is known by its date line and recipients."""
+    for subject_at in (i, None):
+        at = next_nonblank(lines, i + 1, 1) if subject_at is not None else i
+        if at is None:
+            continue
+        sender = lines[at].text.strip()
+        m = _OWA_FROM.match(sender)
+        if not m or label_of(sender) or re.search(r"[.!?;,]$", sender) or len(sender.split()) > 12:
+            continue
+        d = next_nonblank(lines, at + 1, 1)
+        if d is None or not _OWA_DATE.match(lines[d].text.strip()):
+            continue
+        t = next_nonblank(lines, d + 1, 1)
+        lab = label_of(lines[t].text) if t is not None else None
+        if not lab or lab[0] not in ("to", "cc"):
+            continue
+        name = m.group("name").strip()
+        fields = {"from": f"{name} <{m.group('email')}>" if m.group("email") else name}
+        fields["date"] = lines[d].text.strip()
+        subject = lines[subject_at].text.strip() if subject_at is not None else ""
+        if subject and not label_of(subject) and len(subject) <= 200:
+            fields["subject"] = subject
+        j = t
+        while j < len(lines):
+            lab = label_of(lines[j].text)
+            if not lab or lab[0] not in _ADDRESS_FIELDS:
+                break
+            fields[lab[0]] = _clean_value(lab[0], lab[1])
+            j += 1
+        return Header(fields, j, "owa", "owa", start=i)
+    return None
 
 
 # ------------------------------------------------------------------------------ dates
@@ -410,15 +510,53 @@ _EXTRA_DATES = (
 )  # fmt: skip
 
 
+_ES_MONTHS = {
+    "enero": "January", "febrero": "February", "marzo": "March", "abril": "April", "mayo": "May",
+    "junio": "June", "julio": "July", "agosto": "August", "septiembre": "September",
+    "setiembre": "September", "octubre": "October", "noviembre": "November", "diciembre": "December",
+}  # fmt: skip
+_ES_DAY = re.compile(r"^(?:lunes|martes|mi[ée]rcoles|jueves|viernes|s[áa]bado|domingo),?\s+", re.I)
+_ES_DATE = re.compile(rf"\b(\d{{1,2}}) de ({'|'.join(_ES_MONTHS)}) de (\d{{4}})", re.I)
+
+
+def _english(raw: str) -> str:
+    """Spanish-language Outlook's 'martes, 5 de marzo de 2024 9:13 p. m.' in English words."""
+    m = _ES_DATE.search(raw)
+    if not m:
+        return raw
+    text = _ES_DAY.sub("", raw)
+    text = _ES_DATE.sub(lambda x: f"{_ES_MONTHS[x.group(2).lower()]} {x.group(1)}, {x.group(3)}", text)
+    text = re.sub(r"\b([ap])\.?\s?m\.?(?=\s|$)", lambda x: x.group(1).upper() + "M", text, flags=re.I)
+    return re.sub(r"\s+a las\s+", " ", text)
+
+
 def printed_date(raw: str | None) -> str | None:
     """ISO 8601 for a printed date line; the raw text when no format fits."""
     if not raw:
         return None
-    cleaned = re.sub(r"\s*\(?[A-Z]{3}\)?$", "", re.sub(r"\s+GMT[-+]\d{4}.*$", "", raw.strip()))
+    cleaned = re.sub(r"\s*\(?[A-Z]{3}\)?$", "", re.sub(r"\s+GMT[-+]\d{4}.*$", "", _english(raw.strip())))
     cleaned = re.sub(r"\s+", " ", cleaned.replace(" at ", " ")).strip(" ,")
     for fmt in _EXTRA_DATES:
         try:
             return datetime.strptime(cleaned, fmt).isoformat()
         except ValueError:
             continue
-    return iso_date(cleaned) if cleaned else iso_date(raw)
+    found = iso_date(cleaned) if cleaned else iso_date(raw)
+    if found and found != cleaned and found != raw:
+        return found
+    return _any_date(cleaned) or found
+
+
+def _any_date(text: str) -> str | None:
+    """Whatever other layout a mail client printed (`5 March 2024 09:13`, `Mar 5, 2024, at 9:13:11
+    AM PDT`), read by dateutil; the time zone is dropped, as for every printed date."""
+    from dateutil import parser
+
+    text = re.sub(r"\s*\((?:UTC|GMT)[^)]*\).*$", "", text)
+    try:
+        when = parser.parse(text, fuzzy=False, ignoretz=True)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if not re.search(r"\d{4}", text):
+        return None  # no year: dateutil would make one up
+    return when.replace(second=0, microsecond=0).isoformat() if ":" in text else when.isoformat()

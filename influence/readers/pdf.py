@@ -17,6 +17,7 @@ and its OCR text is split like any other.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -40,8 +41,17 @@ def match(head: bytes, path: Path) -> int:
     return 95 if b"%PDF-" in head[:1024] else 0
 
 
+_LABEL_AT = re.compile(r"^(\S[^:]{0,24}:) (?=\S)")
+
+
 def page_lines(page) -> str:
-    """The page's text, lines in reading order (top to bottom, then left to right)."""
+    """The page's text, lines in reading order (top to bottom, then left to right).
+
+    Extraction collapses the blank space of the printed layout, which the splitter reads: an
+    indented line is given back its indent, and a header label whose value sits in a column
+    (`From:        Dana Reyes`, how a mail client prints its own headers, unlike the `From: Dana`
+    it writes into a reply) gets the gap back, both measured from the glyph boxes.
+    """
     import pypdfium2.raw as pdfium_c
 
     textpage = page.get_textpage()
@@ -49,20 +59,40 @@ def page_lines(page) -> str:
         if textpage.count_chars() <= 0:
             return ""
         text = textpage.get_text_range()
+
+        def box(index: int) -> tuple[float, float, float, float] | None:
+            ci = pdfium_c.FPDFText_GetCharIndexFromTextIndex(textpage.raw, index)
+            return textpage.get_charbox(ci) if ci >= 0 else None
+
         placed: list[tuple[float, float, int, str]] = []
+        widths: list[float] = []
         pos = 0
         for n, raw in enumerate(text.split("\n")):
             line = raw.rstrip("\r")
             stripped = line.lstrip()
             top = left = 0.0
             if stripped:
-                ci = pdfium_c.FPDFText_GetCharIndexFromTextIndex(
-                    textpage.raw, pos + len(line) - len(stripped)
-                )
-                if ci >= 0:
-                    left, _, _, top = textpage.get_charbox(ci)
-            placed.append((top, left, n, line))
+                first = pos + len(line) - len(stripped)
+                got = box(first)
+                if got is not None:
+                    left, _, _, top = got
+                    ci = pdfium_c.FPDFText_GetCharIndexFromTextIndex(textpage.raw, first)
+                    size = pdfium_c.FPDFText_GetFontSize(textpage.raw, ci)
+                    if size > 0:
+                        widths.append(0.6 * size)
+                m = _LABEL_AT.match(stripped)
+                if m:
+                    colon, value = box(first + m.end(1) - 1), box(first + m.end())
+                    em = widths[-1] if widths else 5.0
+                    if colon and value and value[0] - colon[2] > 2.5 * em:
+                        gap = " " * max(3, round((value[0] - colon[2]) / em))
+                        stripped = m.group(1) + gap + stripped[m.end() :]
+            placed.append((top, left, n, stripped))
             pos += len(raw) + 1
+        em = sorted(widths)[len(widths) // 2] if widths else 0.0
+        if em:
+            margin = min((p[1] for p in placed if p[3]), default=0.0)
+            placed = [(t, x, n, " " * round((x - margin) / em) + s if s else s) for t, x, n, s in placed]
         if any(p[0] for p in placed):
             placed = _reading_order(placed)
         return "\n".join(p[3] for p in placed)

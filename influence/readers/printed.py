@@ -6,20 +6,35 @@ are needed and a message is handed on as soon as the next one starts, so memory 
 long the production is. Page furniture is removed first (`furniture`); header blocks are found by
 `headerblocks`; this module decides which of them start a message.
 
-**Which header blocks start a new message** (everything else belongs to the current message):
+**Which header blocks start a new message** is decided from the cues a reader uses, never from a
+list of layouts (`_starts_message`):
 
-1. the first header block of the document;
-2. a header block at the top of a page of a Bates-stamped production, or of a page whose State
-   Department `Doc No.` differs from the current message's: productions print each email on fresh
-   pages, while a reply's quoted history simply runs on;
-3. each message header of a Gmail conversation print (`Name <address>  date` under the subject).
+1. *Quote markers* make a block quoted history: right after `-----Original Message-----` (or its
+   Spanish form), a forwarding line (`---------- Forwarded message ---------`, `Begin forwarded
+   message:`, Notes' `----- Forwarded by …`), an `On … wrote:` line (Notes' `Name/ORG wrote on`,
+   GroupWise's `>>> Name date >>>`), an Outlook rule of underscores, or on `>`-quoted lines; also
+   when pdftotext ran its labels into one line (`From: X Sent: Y To: Z`), which happens to quoted
+   headers of HTML mail, never to a printed message's own header.
+2. *Marks of a fresh print* make it a new message: the first block of the document; a block at a
+   page top in a Bates-stamped production (unless a `Page k of n` counter past 1 says the print
+   job runs on and the block could be quoted, below); a new State Department `Doc No.`; the
+   mailbox owner's name line above it (an Outlook print of a mailbox); its own subject printed
+   as a title above it (webmail and phone prints); the rule the document prints above every
+   message; each message header of a Gmail conversation print.
+3. *Otherwise* the block is quoted only when it could be: it is no later than the header it
+   would be quoted in (history runs back in time; half a day's slack once it looks quoted, for
+   senders' clocks), and it sits in quoted history already, or in a Bates production (which
+   prints each email on fresh pages, so history runs on under a reply), or it is set apart from
+   the message's own header: another layout (a client prints its own header aligned or stacked
+   and writes `From: X` into replies), a deeper indent, an Outlook `[mailto:]`. A block that looks
+   like the document's printed headers must also involve the sender it would be quoted under.
+   Anything else after a body is a new printed message.
 
-A block is never a new message when it is quoted: right after `-----Original Message-----`,
-`---------- Forwarded message ---------`, `Begin forwarded message:`, `----- Forwarded by`, an
-`On … wrote:` line, or on `>`-quoted lines; nor when pdftotext ran its labels into one line
-(`From: X Sent: Y To: Z`), which happens to quoted headers of HTML mail, never to a printed
-message's own header. So a State Department document (its top message and the thread it replies
-to) is one message, and a production of 2,000 printed emails is 2,000 messages.
+Page furniture goes before any of this, so a page break inside a header block is invisible:
+stamps per page (`furniture`), and running headers and footers, the lines that repeat at the same
+edge of neighbouring pages (the printing user and date, a title). So a State Department document
+(its top message and the thread it replies to) is one message, and a production of 2,000 printed
+emails is 2,000 messages.
 
 **Body and quoted**: after a message's header, `body` is what its author wrote, up to the first
 quote marker or quoted header block; `quoted` is the rest (the forwarded or replied-to history).
@@ -45,6 +60,7 @@ from influence.readers.headerblocks import (
     next_nonblank,
     parse_gmail_header,
     parse_header,
+    parse_owa_header,
     printed_date,
 )
 from influence.readers.headerblocks import split_glued as split_glued  # tests call printed.split_glued
@@ -55,19 +71,31 @@ N_MESSAGES = re.compile(r"^\d+ messages?$")
 
 
 class _Stream:
-    """Lines pulled page by page from an iterator of `Page`s, with lookahead and release."""
+    """Lines pulled page by page from an iterator of `Page`s, with lookahead and release.
+
+    A page is held until the next one is read, so that running headers and footers (the printing
+    user and date, a title, the subject repeated on every page) are known from the pages on both
+    sides and removed before any header block is looked for: a page break that falls inside a
+    header block then leaves the block whole.
+    """
 
     def __init__(self, pages: Iterable[Page]) -> None:
         self._pages = iter(pages)
+        self._held: Page | None = None
+        self._before: tuple[set[str], set[str]] = (set(), set())
         self.lines: list[Line] = []
         self.done = False
         self.gmail_subject: str | None = None
+        self.owner: str | None = None  # an Outlook print's mailbox owner, above every message
         self.skipped: list[Page] = []  # image-only pages, reported by the caller
 
     def fill(self, upto: int) -> None:
         while not self.done and len(self.lines) <= upto:
             page = next(self._pages, None)
             if page is None:
+                if self._held is not None:
+                    self._add(self._held, None)
+                    self._held = None
                 self.done = True
                 break
             if page.image_only:
@@ -75,27 +103,39 @@ class _Stream:
                 continue
             if page.gmail_subject and self.gmail_subject is None and page.number == 1:
                 self.gmail_subject = page.gmail_subject
-            top = True
-            title: Line | None = None
-            for text in page.lines:
-                glued = text.startswith("\x00")
-                macmail = text.startswith("\x01")
-                text = text.lstrip("\x00\x01")
-                line = Line(text, page.number, page.bates, page.doc, top and bool(text.strip()))
-                line.glued, line.macmail = glued, macmail
-                if text.strip():
-                    if title is not None:
-                        line.near_top = True
-                        title = None
-                    elif (
-                        top
-                        and len(text.strip()) <= 50
-                        and not re.search(r"[.:;,!?]$|@", text.strip())
-                        and not label_of(text)
-                    ):
-                        title = line
-                    top = False
-                self.lines.append(line)
+            if self._held is not None:
+                self._add(self._held, page)
+            self._held = page
+
+    def _add(self, page: Page, after: Page | None) -> None:
+        if self.owner is None and not self.lines:
+            self.owner = _owner_line(page.lines)
+        top, bottom = _edges(page.lines, self.owner)
+        nxt = _edges(after.lines, self.owner) if after is not None else ({}, {})
+        running: set[int] = set()
+        for edge, before, later in ((top, self._before[0], nxt[0]), (bottom, self._before[1], nxt[1])):
+            for k, key in edge.items():  # from the edge inwards, while the lines repeat
+                if key not in before and key not in later.values():
+                    break
+                running.add(k)
+        self._before = (set(top.values()), set(bottom.values()))
+        texts = [t for k, t in enumerate(page.lines) if k not in running]
+        first = True
+        title: Line | None = None
+        for text in texts:
+            glued = text.startswith("\x00")
+            macmail = text.startswith("\x01")
+            text = text.lstrip("\x00\x01")
+            line = Line(text, page.number, page.bates, page.doc, first and bool(text.strip()))
+            line.glued, line.macmail, line.sheet = glued, macmail, page.sheet
+            if text.strip():
+                if title is not None:
+                    line.near_top = True
+                    title = None
+                elif first and _title_like(text):
+                    title = line
+                first = False
+            self.lines.append(line)
 
     def get(self, i: int) -> Line | None:
         self.fill(i + LOOKAHEAD)
@@ -105,10 +145,79 @@ class _Stream:
         del self.lines[:upto]
 
 
+def _title_like(text: str) -> bool:
+    text = text.strip()
+    return len(text) <= 50 and not re.search(r"[.:;,!?]$|@", text) and not label_of(text)
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(text.split()).lower())
+
+
+def _edges(lines: list[str], owner: str | None) -> tuple[dict[int, str], dict[int, str]]:
+    """Running-header keys of the first and last three lines with text, keyed by index. Only a
+    run from the page's edge counts (a line only under lines that repeat too); header label lines
+    and quote markers never do, nor the mailbox owner's line, nor at the foot a line without a
+    number (a page count, a date) or with an address: a signature can end page after page of
+    short emails."""
+    nonblank = [k for k, t in enumerate(lines) if t.strip()]
+
+    def keys(idx: list[int], foot: bool) -> dict[int, str]:
+        out = {}
+        for k in idx:
+            text = lines[k].lstrip("\x00\x01")
+            if len(text.strip()) < 5 or label_of(text) or is_quote_marker(text) or _key(text) == owner:
+                break
+            if foot and (not re.search(r"\d", text) or "@" in text):
+                break
+            out[k] = _key(text)
+        return out
+
+    return keys(nonblank[:3], False), keys(nonblank[-3:][::-1], True)
+
+
+def _owner_line(lines: list[str]) -> str | None:
+    """The short name line an Outlook print puts above each message (and a rule under it), if
+    the document opens so."""
+    nonblank = [t for t in lines if t.strip() and not _rule(t)][:2]
+    name = nonblank[0] if nonblank else ""
+    below = nonblank[1].lstrip("\x00\x01") if len(nonblank) == 2 else ""
+    if _title_like(name) and not re.search(r"\d", name) and label_of(below):
+        return _key(nonblank[0])
+    return None
+
+
 @dataclass
 class _Draft:
     lines: list[Line]
     header: Header | None
+
+
+@dataclass
+class _Reading:
+    """What the splitter knows about the message being read and the document around it."""
+
+    header: Header | None = None
+    last_from: str = ""  # sender and date of the latest header read, printed or quoted:
+    last_date: str | None = None  # quoted history runs back in time, from recipient to sender
+    quoting: bool = False  # a quote marker or a quoted header has been passed
+    layouts: set[str] | None = None  # how this document prints its own headers
+    indent: int = 0
+    separator: str | None = None  # a rule printed above every message, the first one included
+
+    def printed(self, block: Header, sure: bool) -> None:
+        """A new message starts at `block`; `sure` when a mark of a fresh print said so, the only
+        blocks this document's own header layout is learnt from."""
+        self.header, self.quoting = block, False
+        self.last_from, self.last_date = block.fields.get("from", ""), _iso(block)
+        if self.layouts is None:
+            self.layouts, self.indent = set(), block.indent
+        if sure:
+            self.layouts.add(block.layout)
+
+    def quoted(self, block: Header) -> None:
+        self.quoting = True
+        self.last_from, self.last_date = block.fields.get("from", ""), _iso(block) or self.last_date
 
 
 def split_pages(pages: Iterable[Page], source: str) -> Iterator[Message | Page]:
@@ -117,7 +226,7 @@ def split_pages(pages: Iterable[Page], source: str) -> Iterator[Message | Page]:
     stream = _Stream(pages)
     i = 0
     start = 0
-    header: Header | None = None
+    reading = _Reading()
     seen_header = False
     gmail_pending = True
     while True:
@@ -137,35 +246,64 @@ def split_pages(pages: Iterable[Page], source: str) -> Iterator[Message | Page]:
             block = parse_gmail_header(stream.lines, i, True, stream.gmail_subject)
         elif stream.gmail_subject:
             block = parse_gmail_header(stream.lines, i, False, stream.gmail_subject)
-            if block and _quoted_here(stream.lines, start, i):
+            if block and _quoted_here(stream.lines, start, i, reading):
                 block = None
         if block is None and label_of(line.text):
             block = parse_header(stream.lines, i)
-            if block and seen_header and not _starts_message(stream.lines, start, i, header, block):
-                block = None
+        elif block is None and not stream.gmail_subject:
+            block = parse_owa_header(stream.lines, i)
+        if block is not None and not seen_header:
+            reading.separator = _rule_above(stream.lines, start, i)
+        sure = not seen_header
+        if block is not None and seen_header:
+            sure = _starts_message(stream, start, i, reading, block)
+            if sure is False:
+                reading.quoted(block)
+                i = _past_block(stream.lines, i, block)
+                continue
         if block is None:
+            if seen_header and (is_quote_marker(text) or text.startswith(">")):
+                reading.quoting = reading.quoting or _rule(text) != reading.separator
             i += 1
             continue
-        if line.near_top and seen_header:
-            owner = max(k for k in range(start, i) if stream.lines[k].text.strip())
-            stream.lines[owner].text = ""  # the mailbox owner's name over an Outlook print
+        owner = _line_above(stream.lines, start, i)
+        if owner is not None and _rule(stream.lines[owner].text):
+            stream.lines[owner].text = ""  # the rule over each message of an Outlook print
+            owner = _line_above(stream.lines, start, owner)
+        if owner is not None and seen_header and (
+            (stream.owner and _key(stream.lines[owner].text) == stream.owner)
+            or line.near_top
+            or _is_title(stream.lines[owner].text, block)
+        ):
+            stream.lines[owner].text = ""  # the mailbox owner's name over an Outlook print, a title
         if i > start:
-            draft = _Draft(stream.lines[start:i], header)
-            if header is not None or _keep_preamble(draft.lines):
+            draft = _Draft(stream.lines[start:i], reading.header)
+            if reading.header is not None or _keep_preamble(draft.lines):
                 yield build(draft, source)
         yield from _scans_before(stream, stream.lines[i].page)
         block.end -= i
         stream.release(i)
         i, start = block.end, 0
-        header = block
+        block.start = -1
+        reading.printed(block, sure is True)
         seen_header = True
         gmail_pending = False
     if stream.lines[start:]:
-        draft = _Draft(stream.lines[start:], header)
-        if header is not None or _keep_preamble(draft.lines) or not seen_header:
+        draft = _Draft(stream.lines[start:], reading.header)
+        if reading.header is not None or _keep_preamble(draft.lines) or not seen_header:
             if any(x.text.strip() for x in draft.lines):
                 yield build(draft, source)
     yield from stream.skipped
+
+
+def _past_block(lines: list[Line], i: int, block: Header) -> int:
+    """Where to look on after a quoted block: its end, or a From line inside its span (a block
+    that began at a stray label can run into the next header)."""
+    for k in range(i + 1, block.end):
+        lab = label_of(lines[k].text)
+        if lab and lab[0] == "from":
+            return k
+    return max(i + 1, block.end)
 
 
 def _scans_before(stream: _Stream, page: int) -> Iterator[Page]:
@@ -195,32 +333,145 @@ def _skip_gmail_title(lines: list[Line], i: int, subject: str) -> None:
 
 
 def _keep_preamble(lines: list[Line]) -> bool:
-    texts = [" ".join(x.text.split()) for x in lines if x.text.strip()]
+    texts = [" ".join(x.text.split()) for x in lines if x.text.strip() and not _rule(x.text)]
     if not texts:
         return False
     return len(texts) >= 3 or any(len(t) >= 40 for t in texts) or lines[0].page < lines[-1].page
 
 
-def _quoted_here(lines: list[Line], start: int, i: int) -> bool:
-    """The line i follows a quote marker (within the two lines before it) or is `>`-quoted."""
+def _line_above(lines: list[Line], start: int, i: int) -> int | None:
+    for k in range(i - 1, max(start, i - 3) - 1, -1):
+        if lines[k].text.strip():
+            return k
+    return None
+
+
+def _is_title(text: str, block: Header) -> bool:
+    """The line is the block's subject printed as a title over the message (webmail and phone
+    prints); a print may shorten it with an ellipsis."""
+    subject = " ".join(block.fields.get("subject", "").split())
+    text = " ".join(text.split())
+    if len(text) < 4 or not subject or label_of(text):
+        return False
+    cut = text.endswith(("...", "\u2026")) and subject.startswith(text.rstrip(".\u2026"))
+    return text == subject or cut
+
+
+def _rule(text: str) -> str | None:
+    """`_` or `=` or `-` for a line that is only a rule (what Outlook draws between messages)."""
+    m = re.match(r"^\s*([_=*-])\1{9,}\s*$", text)
+    return m.group(1) if m else None
+
+
+def _rule_above(lines: list[Line], start: int, i: int) -> str | None:
+    k = _line_above(lines, start, i)
+    return _rule(lines[k].text) if k is not None else None
+
+
+def _quoted_here(lines: list[Line], start: int, i: int, reading: _Reading) -> bool:
+    """The line i follows a quote marker (within the two lines before it) or is `>`-quoted. A rule
+    that the document prints above every message is a separator, not a quote marker."""
     if lines[i].text.lstrip().startswith(">"):
         return True
     back = [x.text for x in lines[start:i] if x.text.strip() and not (lines[i].near_top and x.top)][-3:]
-    if any(is_quote_marker(t) for t in back[-2:]):
+    if any(is_quote_marker(t) and not (_rule(t) and _rule(t) == reading.separator) for t in back[-2:]):
         return True
     joined = " ".join(t.strip() for t in back)
     return joined.endswith("wrote:") and " On " in f" {joined}"
 
 
-def _starts_message(lines: list[Line], start: int, i: int, current: Header | None, block: Header) -> bool:
+def _starts_message(
+    stream: _Stream, start: int, i: int, reading: _Reading, block: Header
+) -> bool | None:
+    """Is the header block at line i a newly printed message (True) or quoted history (False)?
+    None: a new message by elimination, with no mark of a fresh print.
+
+    Quote markers decide first; then the marks of a fresh print (a page top in a Bates-stamped
+    production, the mailbox owner's line, the subject as a title line, the document's own
+    separator rule); a block with none of these is quoted only when it could be: it is no later
+    than the header it would be quoted in (history runs back in time; half a day's slack for time
+    zones once inside a history), and either it sits in
+    quoted history already (whose inner markers are often lost), or it was sent to or by that
+    header's sender and is set apart from the document's printed headers (another layout, a
+    deeper indent, `[mailto:]`).
+    """
+    lines = stream.lines
     line = lines[i]
-    if line.glued or _quoted_here(lines, start, i):
+    if line.glued or _quoted_here(lines, start, i, reading):
         return False
-    if not (line.top or line.near_top):
+    if line.doc and lines[start].doc:
+        return line.doc != lines[start].doc  # a State Department document is one message
+    if line.bates is not None and (line.top or line.near_top):
+        # a production prints each email on fresh pages, but a page counter past 1 says the
+        # print job (one message and its history, or a whole thread) runs on
+        if not (line.sheet and line.sheet > 1 and _could_be_quoted(lines, i, reading, block, True)):
+            return True
+    above = _line_above(lines, start, i)
+    if above is not None:
+        if stream.owner and _key(lines[above].text) == stream.owner:
+            return True
+        if _is_title(lines[above].text, block):
+            return True
+        if reading.separator and _rule(lines[above].text) == reading.separator:
+            return True
+    return False if _could_be_quoted(lines, i, reading, block) else None
+
+
+def _could_be_quoted(
+    lines: list[Line], i: int, reading: _Reading, block: Header, page_top: bool = False
+) -> bool:
+    here = reading.header
+    raw = " ".join(x.text for x in lines[i : max(block.end, i + 1)])
+    mailto = re.search(r"\[\s*mailto\s*:", raw, re.I) is not None  # how Outlook writes quoted senders
+    apart = mailto or (
+        here is not None and (block.layout != here.layout or block.indent > here.indent + 1)
+    )
+    date, before = _iso(block), reading.last_date
+    if date and before and date > _later(before, 12 if reading.quoting or apart else 0):
+        # later than the message it would be quoted in: history runs back in time. A quoted
+        # header may show its sender's clock, up to half a day off
         return False
-    if line.doc and lines[start].doc and line.doc != lines[start].doc:
+    if reading.quoting or (lines[i].bates and not page_top):
+        # inside quoted history already, where inner markers are often lost; or in a production
+        # that prints each email on fresh pages, where history runs on under a reply
         return True
-    return line.bates is not None and line.doc is None
+    if not apart:
+        return False
+    if block.layout in (reading.layouts or set()):  # looks like this document's printed headers:
+        fields = block.fields  # quoted only from someone the message's sender wrote to or heard from
+        people = " ".join(fields.get(k, "") for k in ("from", "to", "cc", "required", "optional"))
+        return _shares_person(reading.last_from, people)
+    return True
+
+
+_NOT_A_NAME = {
+    "the", "and", "for", "police", "department", "dept", "city", "county", "office", "unit", "team",
+    "chief", "capt", "sgt", "det", "ofc", "lieutenant", "sergeant", "captain", "mailto", "com", "gov",
+    "org", "net", "example", "www", "mail",
+}  # fmt: skip
+
+
+def _names(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]{3,}", text.lower()) if w not in _NOT_A_NAME}
+
+
+def _shares_person(sender: str, people: str) -> bool:
+    """The sender appears among the block's people; unknown (redacted, empty) counts as yes."""
+    mine = _names(sender)
+    if not mine or not _names(people) or re.search(r"redact|\(b\)|x{4,}", sender + people, re.I):
+        return True
+    return bool(mine & _names(people))
+
+
+def _later(iso: str, hours: int) -> str:
+    from datetime import datetime, timedelta
+
+    return (datetime.fromisoformat(iso) + timedelta(hours=hours)).isoformat() if hours else iso
+
+
+def _iso(block: Header) -> str | None:
+    date = printed_date(block.fields.get("date"))
+    return date if date and re.match(r"^\d{4}-\d\d-\d\dT", date) else None
 
 
 def _quote_start(lines: list[Line]) -> int | None:
