@@ -93,6 +93,29 @@ def measure(label: str, paths: list[Path], unit: str) -> None:
           f"{count / seconds:8.1f} {unit}/s  peak RSS +{rss_mb() - before:.0f} MB")  # fmt: skip
 
 
+def binder(tmp: Path, pages: int) -> None:
+    """The generated binder of every print style (tests/binder.py): exact, and how fast."""
+    from influence.readers import read_file
+    from tests.binder import build
+    from tests.test_pdf import render
+
+    text, expected = build(pages)
+    want = [(e["from"], e["subject"], e["page"], e["bates"], (e["date"] or "")[:16]) for e in expected]
+    txt = tmp / "binder.txt"
+    txt.write_text(text)
+    pdf = render(text, tmp / "binder.pdf")
+    for path, unit in ((txt, "pages"), (pdf, "pages")):
+        before = rss_mb()
+        start = time.perf_counter()
+        got = [(m.from_, m.subject, m.page, m.bates, (m.date or "")[:16]) for m in read_file(path)]
+        seconds = time.perf_counter() - start
+        wrong = sum(g != w for g, w in zip(got, want)) + abs(len(got) - len(want))
+        n = text.count("\f") + 1
+        print(f"{'binder ' + path.suffix[1:] + f' ({n} pages)':28s} {n:6d} {unit:8s} {len(got):6d} rows "
+              f"(expected {len(want)}, {wrong} wrong) {seconds:7.2f} s {n / seconds:8.1f} {unit}/s  "
+              f"peak RSS +{rss_mb() - before:.0f} MB")  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "corpora" / "real"))
@@ -106,6 +129,7 @@ def main() -> None:
         big = Path(tmp) / "production.pdf"
         build_pdf(big, args.pages)
         measure(f"generated PDF ({args.pages} pages)", [big], "pages")
+        binder(Path(tmp), args.pages)
         # Memory stays flat as the mbox grows: the larger file must add (almost) nothing to the peak.
         for n in (20_000, 80_000):
             box = Path(tmp) / f"archive-{n}.mbox"

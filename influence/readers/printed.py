@@ -517,6 +517,9 @@ def build(draft: _Draft, source: str) -> Message:
     body = _join(body_lines[:q] if q is not None else body_lines)
     quoted = _join(body_lines[q:]) if q is not None else ""
     f = header.fields if header else {}
+    invite = "\n".join(f"{k.title()}: {f[k]}" for k in ("when", "where") if f.get(k))
+    if invite:  # a meeting invite's time and place are part of what the sender wrote
+        body = f"{invite}\n\n{body}" if body else invite
     first = next((x for x in lines if x.text.strip()), lines[0])
     bates = first.bates or next((x.bates for x in lines if x.bates), None)
     attachments = [
@@ -528,8 +531,8 @@ def build(draft: _Draft, source: str) -> Message:
         page=first.page,
         bates=bates,
         from_=f.get("from") or None,
-        to=f.get("to") or None,
-        cc=f.get("cc") or None,
+        to=f.get("to") or f.get("required") or None,
+        cc=f.get("cc") or f.get("optional") or None,
         date=printed_date(f.get("date")),
         subject=f.get("subject") or None,
         body=body,
