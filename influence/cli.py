@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -57,7 +58,7 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
         except InfluenceError as exc:
             if STATE["debug"]:
                 raise
-            err.print(f"[red]Error:[/red] {exc}", highlight=False)
+            err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             err.print("Interrupted; no partial output was left behind.")
@@ -87,8 +88,8 @@ def print_top(rows: list[Any]) -> None:
     for i, r in enumerate(rows, 1):
         linked = ", ".join(f"{e.label}:{e.text}" for e in r.evidence[:4])
         m = r.message
-        table.add_row(str(i), f"{r.score:.3f}", "yes" if r.flagged else "", m.id, m.from_ or "",
-                      m.subject or "", linked)  # fmt: skip
+        cells = (m.id, m.from_ or "", m.subject or "", linked)  # "[EXTERNAL] Re: …" is not markup
+        table.add_row(str(i), f"{r.score:.3f}", "yes" if r.flagged else "", *map(escape, cells))
     # Piped output (make score in CI, a log file) gets a readable width instead of 80 columns.
     Console(width=None if sys.stdout.isatty() else 160).print(table)
 
@@ -138,8 +139,8 @@ def score(
         print_top(summary.top)
     wrote = [str(p) for p in (out, html) if p and p != "-"]
     for note in summary.notes:
-        err.print(f"[yellow]Warning:[/yellow] {note}", highlight=False)
-    err.print(summary.line() + (f"; wrote {', '.join(wrote)}" if wrote else ""), highlight=False)
+        err.print(f"[yellow]Warning:[/yellow] {escape(note)}", highlight=False)
+    err.print(escape(summary.line() + (f"; wrote {', '.join(wrote)}" if wrote else "")), highlight=False)
     if strict and summary.errors:
         raise typer.Exit(3)
 
@@ -223,10 +224,11 @@ def train(
     card = run_train(
         corpus, out, spacy_model=spacy_model, folds=folds, seed=seed, background=background,
         background_limit=background_limit, rerank=rerank,
-        progress=lambda msg: err.print(msg, highlight=False),
+        progress=lambda msg: err.print(escape(msg), highlight=False),
     )  # fmt: skip
     cv = card["metrics"]["cross_validation"]
-    err.print(f"wrote {out}/model.joblib; cross-validated average precision {cv['average_precision']}, "
+    where = escape(str(out))
+    err.print(f"wrote {where}/model.joblib; cross-validated average precision {cv['average_precision']}, "
               f"threshold {card['thresholds']['promotion_for_gifts']:.3f}", highlight=False)  # fmt: skip
     if rr := card.get("rerank"):
         v = rr["validation"]
@@ -265,13 +267,13 @@ def evaluate(
         if m is not None:
             m.use_rerank = not first_pass_only
             if note := m.rerank_note():
-                err.print(f"[yellow]Warning:[/yellow] {note}", highlight=False)
+                err.print(f"[yellow]Warning:[/yellow] {escape(note)}", highlight=False)
     result = run_evaluation(corpus, loaded, split=split, spacy_model=spacy_model, compare=other)
     failed = check_gates(result.metrics, gates)
     write_report(result, report, failed, gates)
     typer.echo(render_markdown(result.metrics, failed if gates else None))
     for f in failed:
-        err.print(f"[red]Gate failed:[/red] {f}", highlight=False)
+        err.print(f"[red]Gate failed:[/red] {escape(str(f))}", highlight=False)
     if failed:
         raise typer.Exit(1)
 

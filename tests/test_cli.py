@@ -192,3 +192,10 @@ def test_score_warns_when_patterns_changed_since_training(tmp_path: Path, small_
     result = invoke("score", SAMPLE_DUMP / "inbox", "-m", model_dir, "-o", tmp_path / "b.csv")
     assert result.exit_code == 0
     assert "phrase patterns changed since this model was trained" in result.output
+
+
+def test_text_with_brackets_is_printed_as_written(tmp_path: Path, small_model: Path) -> None:
+    """Rich would read `[embed]` as markup and drop it: user-facing text is escaped."""
+    missing = tmp_path / "dump[embed]"
+    result = invoke("score", missing, "-m", small_model, "-o", tmp_path / "a.csv")
+    assert result.exit_code != 0 and "dump[embed]" in result.output
