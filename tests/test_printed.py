@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from influence.readers import printed, read_file, sniff
+from influence.threads import link_messages
 from influence.types import Message
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +41,7 @@ EXPECTED = load_expected()
 
 def check_fixture(name: str, rows: list[Message], source: str) -> None:
     expected = EXPECTED[name]
+    rows = list(link_messages(rows))  # duplicate_of: a message printed twice
     found = [(m.from_, m.subject, m.page) for m in rows]
     assert [m.error for m in rows] == [None] * len(rows), [m.error for m in rows]
     assert len(rows) == len(expected), found

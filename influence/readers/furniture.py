@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from influence.readers.headerblocks import MONTH, split_glued
+from influence.readers.headerblocks import MONTH, label_of, split_glued
 
 # ------------------------------------------------------------------------------ normalisation
 
@@ -46,7 +46,15 @@ def normalise(text: str) -> str:
 _DATED = rf"{MONTH}-\d{{1,2}}-\d{{4}} \d{{5,8}}"
 BATES_DATED = re.compile(rf"(?:^|(?<=\s)|(?<=-))(?P<b>{_DATED})\s*$")
 # "LAPD-004521", "STATE-SCB0045034", "DOJ-OIP-000123", "CPD 0001234": a whole line.
-BATES_PREFIXED = re.compile(r"^(?P<b>[A-Z][A-Z0-9&]{1,11}(?:[-_][A-Z]{2,8})?(?:[-_ ]?[A-Z]{0,4})\d{5,9})$")
+BATES_PREFIXED = re.compile(
+    r"^(?P<b>[A-Z][A-Z0-9&]{1,11}(?:[-_][A-Z]{2,8})?(?:[-_ ]?[A-Z]{0,4})\d{5,9}"
+    r"|[A-Z][A-Z0-9&]{1,11}(?:[-_][A-Z0-9]{1,8}){1,4}[-_ ]0\d{3,8})$"  # HARLOW-PRR-22-087-0041
+)
+# A footer ending in a Bates number: "Printed from Outlook on the web - Ortiz, Sam - 3/12/2024  MVC-000882".
+BATES_AT_END = re.compile(
+    r"(?:\s{2,}(?P<b>[A-Z][A-Z0-9&]{1,11}(?:[-_][A-Z0-9]{1,8}){0,4}[-_ ]?\d{5,9})"
+    r"|\s(?P<c>[A-Z][A-Z0-9&]{1,11}(?:[-_][A-Z0-9]{1,8}){0,3}[-_]\d{5,9}))$"  # a PDF closes up the gap
+)
 BATES_IN_STAMP = re.compile(r"\b(?P<b>[A-Z]{2,12}-[A-Z]{0,6}\d{5,9})\s*$")
 _PAGE_OF = r"(?:Page|Pg\.?)\s*\d+(?:\s*(?:of|/)\s*\d+)?"
 PAGE_NUMBER = re.compile(rf"^(?:{_PAGE_OF}|\d+\s*(?:of|/)\s*\d+|-\s*\d+\s*-)$", re.I)
@@ -124,6 +132,10 @@ def clean_page(number: int, text: str) -> Page:
         if i in edges and BATES_PREFIXED.match(s):
             page.bates = page.bates or s
             continue
+        if i in edges and (m := BATES_AT_END.search(s)) and not label_of(s):
+            page.bates = page.bates or m.group("b") or m.group("c")  # a footer: its text goes too
+            page.sheet = page.sheet or _sheet(s[: m.start()])
+            continue
         if i in edges and (footer := _footer(s)) is not None:
             page.bates = page.bates or footer or None
             page.sheet = page.sheet or _sheet(s)
@@ -156,8 +168,8 @@ def clean_page(number: int, text: str) -> Page:
 
 
 def _sheet(text: str) -> int | None:
-    m = re.search(r"(\d+)\s*(?:of|/)\s*\d+", text, re.I)
-    return int(m.group(1)) if m else None
+    m = re.search(r"\b(\d+)\s*of\s*\d+|\bPage\s*(\d+)\s*/\s*\d+", text, re.I)  # not a date's 3/12
+    return int(m.group(1) or m.group(2)) if m else None
 
 
 _FOOTER_BATES = re.compile(r"(?:^|\s)(?P<b>[A-Z][A-Z0-9&]{1,11}(?:[-_][A-Z]{2,8})?[-_]\d{5,9})$")

@@ -140,6 +140,8 @@ class Line:
     glued: bool = False  # several labels were run into this line (a quoted HTML header)
     macmail: bool = False  # "From: X - To: Y - Date: Z": Apple Mail's print header
     sheet: int | None = None  # the page's "Page k of n" counter, k
+    gmail_subject: str | None = None  # the subject in the page's Gmail print title
+    owner: str | None = None  # the mailbox owner named over the print job this page is part of
 
 
 @dataclass
@@ -465,6 +467,9 @@ _OWA_DATE = re.compile(
 )
 
 
+_OWA_ATTACHED = re.compile(r"^\d+ attachments? \([\d.,]+\s*[KMG]?B\)$", re.I)
+
+
 def parse_owa_header(lines: list[Line], i: int) -> Header | None:
     """Outlook on the web's print: the subject alone on a line, the sender (`Name <address>`) on
     the next, the date (`Tue 3/5/2024 9:13 AM`) on the next, then `To:`/`Cc:` lines. There is no
@@ -497,6 +502,13 @@ def parse_owa_header(lines: list[Line], i: int) -> Header | None:
                 break
             fields[lab[0]] = _clean_value(lab[0], lab[1])
             j += 1
+        k = next_nonblank(lines, j, 2)
+        if k is not None and _OWA_ATTACHED.match(lines[k].text.strip()):  # "2 attachments (1 MB)"
+            names, j = [], k + 1
+            while j < len(lines) and lines[j].text.strip() and not label_of(lines[j].text):
+                names.append(lines[j].text.strip().rstrip(";"))
+                j += 1
+            fields["attachments"] = "; ".join(names)
         return Header(fields, j, "owa", "owa", start=i)
     return None
 

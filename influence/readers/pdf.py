@@ -95,6 +95,7 @@ def page_lines(page) -> str:
             placed = [(t, x, n, " " * round((x - margin) / em) + s if s else s) for t, x, n, s in placed]
         if any(p[0] for p in placed):
             placed = _reading_order(placed)
+            return "\n".join(_with_gaps(placed))
         return "\n".join(p[3] for p in placed)
     finally:
         textpage.close()
@@ -111,6 +112,19 @@ def _reading_order(placed: list[tuple[float, float, int, str]]) -> list[tuple[fl
             group = []
         group.append(p)
     out.extend(sorted(group, key=lambda q: (q[1], q[2])))
+    return out
+
+
+def _with_gaps(placed: list[tuple[float, float, int, str]]) -> list[str]:
+    """The lines, with a blank line where the page leaves a gap of more than a line and a half:
+    extraction drops empty lines, and paragraphs and the space above a printed header matter."""
+    steps = sorted(a[0] - b[0] for a, b in zip(placed, placed[1:]) if a[0] - b[0] > 2)
+    step = steps[len(steps) // 2] if steps else 0.0
+    out: list[str] = []
+    for n, p in enumerate(placed):
+        if n and step and placed[n - 1][0] - p[0] > 1.5 * step:
+            out.append("")
+        out.append(p[3])
     return out
 
 

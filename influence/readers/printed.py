@@ -108,8 +108,11 @@ class _Stream:
             self._held = page
 
     def _add(self, page: Page, after: Page | None) -> None:
-        if self.owner is None and not self.lines:
-            self.owner = _owner_line(page.lines)
+        # A new print job may name its own owner; each line keeps its page's, as the splitter
+        # reads far behind the pages being pulled
+        name = _owner_line(page.lines)  # after the first page, only Outlook's "Last, First"
+        if name and (not self.lines or _LAST_FIRST.match(name)):
+            self.owner = _key(name)
         top, bottom = _edges(page.lines, self.owner)
         nxt = _edges(after.lines, self.owner) if after is not None else ({}, {})
         running: set[int] = set()
@@ -128,8 +131,11 @@ class _Stream:
             text = text.lstrip("\x00\x01")
             line = Line(text, page.number, page.bates, page.doc, first and bool(text.strip()))
             line.glued, line.macmail, line.sheet = glued, macmail, page.sheet
+            line.gmail_subject, line.owner = page.gmail_subject, self.owner
             if text.strip():
-                if title is not None:
+                if title is not None and _rule(text):
+                    pass  # the rule under an Outlook print's owner line
+                elif title is not None:
                     line.near_top = True
                     title = None
                 elif first and _title_like(text):
@@ -183,7 +189,7 @@ def _owner_line(lines: list[str]) -> str | None:
     name = nonblank[0] if nonblank else ""
     below = nonblank[1].lstrip("\x00\x01") if len(nonblank) == 2 else ""
     if _title_like(name) and not re.search(r"\d", name) and label_of(below):
-        return _key(nonblank[0])
+        return name.strip()
     return None
 
 
@@ -238,14 +244,28 @@ def split_pages(pages: Iterable[Page], source: str) -> Iterator[Message | Page]:
             i += 1
             continue
         block: Header | None = None
-        if stream.gmail_subject and not seen_header:
+        subject = line.gmail_subject or stream.gmail_subject
+        fresh = False
+        if (
+            stream.gmail_subject
+            and seen_header
+            and line.top
+            and _skip_gmail_title(stream.lines, i, subject, counted=True)
+        ):
+            gmail_pending = True  # the next print of a Gmail message begins on this page
+            continue
+        if stream.gmail_subject and gmail_pending and seen_header:
+            block = parse_gmail_header(stream.lines, i, True, subject)
+            gmail_pending = block is None
+            fresh = block is not None
+        elif stream.gmail_subject and not seen_header:
             if gmail_pending:
                 _skip_gmail_title(stream.lines, i, stream.gmail_subject)
                 gmail_pending = False
                 continue
             block = parse_gmail_header(stream.lines, i, True, stream.gmail_subject)
         elif stream.gmail_subject:
-            block = parse_gmail_header(stream.lines, i, False, stream.gmail_subject)
+            block = parse_gmail_header(stream.lines, i, False, subject)
             if block and _quoted_here(stream.lines, start, i, reading):
                 block = None
         if block is None and label_of(line.text):
@@ -254,8 +274,8 @@ def split_pages(pages: Iterable[Page], source: str) -> Iterator[Message | Page]:
             block = parse_owa_header(stream.lines, i)
         if block is not None and not seen_header:
             reading.separator = _rule_above(stream.lines, start, i)
-        sure = not seen_header
-        if block is not None and seen_header:
+        sure = not seen_header or fresh
+        if block is not None and seen_header and not fresh:
             sure = _starts_message(stream, start, i, reading, block)
             if sure is False:
                 reading.quoted(block)
@@ -271,7 +291,7 @@ def split_pages(pages: Iterable[Page], source: str) -> Iterator[Message | Page]:
             stream.lines[owner].text = ""  # the rule over each message of an Outlook print
             owner = _line_above(stream.lines, start, owner)
         if owner is not None and seen_header and (
-            (stream.owner and _key(stream.lines[owner].text) == stream.owner)
+            _is_owner(stream, start, owner)
             or line.near_top
             or _is_title(stream.lines[owner].text, block)
         ):
@@ -313,8 +333,9 @@ def _scans_before(stream: _Stream, page: int) -> Iterator[Page]:
     yield from due
 
 
-def _skip_gmail_title(lines: list[Line], i: int, subject: str) -> None:
-    """Blank a Gmail print's account line, subject line and "N messages" line."""
+def _skip_gmail_title(lines: list[Line], i: int, subject: str | None, counted: bool = False) -> bool:
+    """Blank a Gmail print's account line, subject line and "N messages" line; False when the
+    lines from i are not such a title (`counted`: only with the "N messages" line)."""
     seen = 0
     for k in range(i, min(len(lines), i + 12)):
         text = lines[k].text.strip()
@@ -322,14 +343,18 @@ def _skip_gmail_title(lines: list[Line], i: int, subject: str) -> None:
             continue
         seen += 1
         if text == subject:
+            nxt = next_nonblank(lines, k + 1, 2)
+            if counted and (nxt is None or not N_MESSAGES.match(lines[nxt].text.strip())):
+                return False
             for x in lines[i : k + 1]:
                 x.text = ""
             nxt = next_nonblank(lines, k + 1, 2)
             if nxt is not None and N_MESSAGES.match(lines[nxt].text.strip()):
                 lines[nxt].text = ""
-            return
+            return True
         if seen >= 4:
-            return
+            return False
+    return False
 
 
 def _keep_preamble(lines: list[Line]) -> bool:
@@ -337,6 +362,19 @@ def _keep_preamble(lines: list[Line]) -> bool:
     if not texts:
         return False
     return len(texts) >= 3 or any(len(t) >= 40 for t in texts) or lines[0].page < lines[-1].page
+
+
+_LAST_FIRST = re.compile(r"^[A-Z][\w'-]+(?: [A-Z][\w'-]+)?, [A-Z][\w'.-]+(?: [A-Z][\w'.-]*)?$")
+
+
+def _is_owner(stream: _Stream, start: int, k: int) -> bool:
+    """Line k is a mailbox owner's name over a printed message: the document's own (the line
+    it opens with), or another custodian's `Last, First` set off by a blank line above it."""
+    lines = stream.lines
+    text = lines[k].text.strip()
+    if lines[k].owner and _key(text) == lines[k].owner:
+        return True
+    return bool(_LAST_FIRST.match(text)) and k > start and not lines[k - 1].text.strip()
 
 
 def _line_above(lines: list[Line], start: int, i: int) -> int | None:
@@ -397,6 +435,11 @@ def _starts_message(
     """
     lines = stream.lines
     line = lines[i]
+    above = _line_above(lines, start, i)
+    if above is not None and _rule(lines[above].text):
+        owner = _line_above(lines, start, above)
+        if owner is not None and _is_owner(stream, start, owner):
+            return True  # the owner's name and rule over each message of an Outlook print
     if line.glued or _quoted_here(lines, start, i, reading):
         return False
     if line.doc and lines[start].doc:
@@ -408,7 +451,7 @@ def _starts_message(
             return True
     above = _line_above(lines, start, i)
     if above is not None:
-        if stream.owner and _key(lines[above].text) == stream.owner:
+        if _is_owner(stream, start, above):
             return True
         if _is_title(lines[above].text, block):
             return True
@@ -496,6 +539,15 @@ def _quote_start(lines: list[Line]) -> int | None:
     return None
 
 
+# The warning a recipient's mail system puts over mail from outside, not what the sender wrote.
+_BANNER = re.compile(
+    r"^(?:\[?(?:CAUTION|EXTERNAL(?: EMAIL| SENDER)?|WARNING)\]?:?\s"
+    r"(?=(?:(?!\n\n).){0,200}?(?:outside|external|links|attachments|sender)).*?|This (?:email|message) "
+    r"(?:originated|came) from outside\b.*?|This is an EXTERNAL email\..*?)(?:\n\n|\Z)",
+    re.I | re.S,
+)
+
+
 def _join(lines: list[Line]) -> str:
     text = "\n".join(x.text.rstrip() for x in lines)
     text = re.sub(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", text)
@@ -513,8 +565,11 @@ def build(draft: _Draft, source: str) -> Message:
     lines = draft.lines
     header = draft.header
     body_lines = lines[header.end :] if header else lines
+    lead = next((k for k, x in enumerate(body_lines) if x.text.strip()), 0)
+    if header and lead < len(body_lines) and _rule(body_lines[lead].text):
+        body_lines = body_lines[lead + 1 :]  # the rule Lotus Notes prints under its header
     q = _quote_start(body_lines)
-    body = _join(body_lines[:q] if q is not None else body_lines)
+    body = _BANNER.sub("", _join(body_lines[:q] if q is not None else body_lines)).lstrip()
     quoted = _join(body_lines[q:]) if q is not None else ""
     f = header.fields if header else {}
     invite = "\n".join(f"{k.title()}: {f[k]}" for k in ("when", "where") if f.get(k))
