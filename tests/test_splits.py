@@ -62,3 +62,27 @@ def test_dataset_card_agrees_with_the_files() -> None:
     for split in ("train", "validation", "test"):
         n = sum(r["split"] == split for r in rows)
         assert f"| {split} | {n} |" in card
+
+
+def test_rationales_are_valid_spans_of_positives() -> None:
+    """`rationale` (GUIDE.md): character offsets into `text` of the words that carry the exchange.
+    Only positives carry one, and a file that has any has one for every positive (annotation goes
+    file by file; the files still to do have none yet)."""
+    rows = labeled_rows()
+    by_file: dict[str, list[dict]] = {}
+    for r in rows:
+        by_file.setdefault(r["id"].split("-")[0], []).append(r)
+    annotated = 0
+    for prefix, file_rows in by_file.items():
+        has = [r for r in file_rows if r.get("rationale")]
+        if not has:
+            continue
+        annotated += 1
+        for r in file_rows:
+            spans = r.get("rationale") or []
+            assert bool(spans) == bool(r["promotion_for_gifts"]), (prefix, r["id"])
+            for start, end in spans:
+                assert 0 <= start < end <= len(r["text"]) and r["text"][start:end].strip(), r["id"]
+                assert end - start <= 600, r["id"]  # a sentence or two, not the message
+            assert spans == sorted(spans), r["id"]
+    assert annotated >= 1
