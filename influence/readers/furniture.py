@@ -156,9 +156,11 @@ def clean_page(number: int, text: str) -> Page:
             continue
         if GMAIL_URL.match(s):
             continue
-        line = RELEASE_TAIL.sub("", REDACTION_TAIL.sub("", line))
-        line = REDACTION_INLINE.sub("", line)
-        out.extend(split_glued(line.rstrip()))
+        cleaned = REDACTION_INLINE.sub("", RELEASE_TAIL.sub("", REDACTION_TAIL.sub("", line)))
+        lab = label_of(line)
+        if lab and lab[1] and not (label_of(cleaned) or ("", ""))[1].strip(" ,;"):
+            cleaned = RELEASE_TAIL.sub("", line)  # "From: (b)(6)": the redaction is the value
+        out.extend(split_glued(cleaned.rstrip()))
     while out and not out[-1].strip():
         out.pop()
     while out and not out[0].strip():
