@@ -60,8 +60,11 @@ def check_fixture(name: str, rows: list[Message], source: str) -> None:
         assert bool(m.quoted) == bool(quoted), (n, m.quoted[:200])
         if isinstance(quoted, str):
             assert _squash(m.quoted).startswith(_squash(quoted)), (n, m.quoted[:200])
+        # a redaction code is furniture beside the text, but the whole value of a quoted header line
+        # ("To: (b)(6); (b)(6)") is what the release shows, so those lines stay as printed
+        text = re.sub(r"(?m)^(?:From|To|Cc|Sent|Date):[ \t].*$", "", m.body + "\n" + m.quoted)
         for stamp in FURNITURE:
-            assert stamp not in m.body and stamp not in m.quoted, (stamp, m.body, m.quoted)
+            assert stamp not in text, (stamp, m.body, m.quoted)
         if "duplicate_of" in want:
             assert m.duplicate_of == f"{source}#{want['duplicate_of'] + 1}", (n, m.duplicate_of)
 
