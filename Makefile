@@ -14,7 +14,7 @@ SHARED ?= ../shared/corpora/real
 export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 
-.PHONY: score test lint model splits evaluate bench fpr ingest-report clean
+.PHONY: score test lint model splits evaluate bench fpr robustness ingest-report clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,10 @@ bench: $(VENV)/.installed
 # expected messages, then the real printed releases under $(SHARED) when present.
 ingest-report: $(VENV)/.installed-test
 	$(BIN)/python scripts/ingest_report.py --shared $(SHARED)
+
+# Invariances: padding, disclaimers, printed layout, rationale alone, canaries (issue 9).
+robustness: $(VENV)/.installed
+	$(BIN)/python scripts/robustness.py --shared $(SHARED)
 
 fpr: $(VENV)/.installed
 	$(BIN)/python scripts/fpr.py --shared $(SHARED)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,10 @@ class Example:
     split: str
     pattern: str | None
     vendor: str | None
+    # The words that carry the exchange (positives; from `rationale` offsets into the row's text).
+    rationale: list[str] = field(default_factory=list)
+    # Who wrote the row (the `writer` field; else the file it came from, one writer per file).
+    writer: str = ""
 
 
 @dataclass
@@ -73,6 +77,21 @@ def _label(value: Any, field: str, where: str) -> int | None:
     return v
 
 
+def _rationale(row: dict[str, Any], where: str) -> list[str]:
+    spans = row.get("rationale") or []
+    text = str(row.get("text") or "")
+    out = []
+    for span in spans:
+        try:
+            start, end = int(span[0]), int(span[1])
+        except (TypeError, ValueError, IndexError):
+            raise CorpusError(f"{where}: rationale must be [[start, end], ...], got {spans!r}") from None
+        if not 0 <= start < end <= len(text):
+            raise CorpusError(f"{where}: rationale [{start}, {end}] is outside the text ({len(text)} chars)")
+        out.append(text[start:end])
+    return out
+
+
 def load_corpus(paths: list[str | Path], require_target: bool = True) -> Corpus:
     """Read labeled files with `datasets` (offline) into examples grouped by thread."""
     set_offline()
@@ -117,5 +136,7 @@ def load_corpus(paths: list[str | Path], require_target: bool = True) -> Corpus:
                     split=str(row.get("split") or "train"),
                     pattern=row.get("pattern") or None,
                     vendor=row.get("vendor") or None,
+                    rationale=_rationale(row, where),
+                    writer=str(row.get("writer") or path.stem),
                 ))  # fmt: skip
     return Corpus(examples, files)

@@ -1,0 +1,65 @@
+"""The robustness transforms change layout and length but never the exchange, and the report
+measures what it says on a trained model."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from influence.corpus import load_corpus
+from influence.robustness import Check, alone, config, in_layout, padded, real_filler, run, with_disclaimer
+from influence.types import Message
+from tests.conftest import CORPUS, REAL
+
+OFFER = Message(id="m1", source="t", from_="Kim Lutz <kim@flock-example.com>", subject="Tier update",
+                body="Every ten sign-ups with your code earns the station another camera.")  # fmt: skip
+
+
+def test_padding_surrounds_the_message_with_whole_real_messages() -> None:
+    pool = ["word " * 50 + "one", "other " * 80 + "two"]
+    out = padded(OFFER, pool, 1000, random.Random(0))
+    before, _, after = out.body.partition(OFFER.body)
+    assert _ and len(before.split()) >= 500 and len(after.split()) >= 500
+    assert out.subject == OFFER.subject and out.from_ == OFFER.from_
+
+
+def test_layout_and_disclaimer_keep_the_body() -> None:
+    note = config()["text"]["disclaimers"][0]
+    assert with_disclaimer(OFFER, note).body == f"{OFFER.body}\n\n{note}"
+    printed = in_layout(OFFER).body
+    assert OFFER.body in printed and "-----Original Message-----" in printed and "Page 2 of 3" in printed
+
+
+def test_rationale_alone_is_the_annotated_words() -> None:
+    corpus = load_corpus([CORPUS / "positives_a.jsonl"])
+    annotated = [e for e in corpus.examples if e.rationale]
+    assert annotated, "positives_a carries rationales"
+    e = annotated[0]
+    assert alone(e).text == "\n".join(e.rationale)
+    raw = (CORPUS / "positives_a.jsonl").read_text()
+    assert all(span in e.message.text or span in raw for span in e.rationale)
+
+
+def test_check_verdicts() -> None:
+    assert Check("a", 0.95, 0.9).passed and not Check("a", 0.5, 0.9).passed
+    assert Check("fp", 0.002, 0.01, higher_is_better=False).passed
+    assert Check("skipped", None, 0.9).passed is None and "skipped" in Check("s", None, 0.9).line()
+
+
+@pytest.mark.skipif(not REAL.is_dir(), reason="the real collections (../shared) are not present")
+def test_real_filler_reads_ordinary_mail() -> None:
+    pool = real_filler(REAL, limit=50)
+    assert len(pool) == 50 and all(len(b.split()) >= 40 for b in pool)
+
+
+def test_report_runs_every_check_on_a_trained_model(small_model: Path) -> None:
+    from influence.model import load_model
+
+    examples = load_corpus([CORPUS / "positives_a.jsonl", CORPUS / "ordinary_a.jsonl"]).where("test")
+    checks = run(load_model(small_model), examples, shared=None)
+    names = [c.name for c in checks]
+    assert any("padded with 1000" in n for n in names) and any("layout" in n for n in names)
+    assert [c.passed for c in checks if "padded" in c.name] == [None, None]  # no ../shared given
+    assert all(c.value is not None for c in checks if "padded" not in c.name)
