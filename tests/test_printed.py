@@ -379,14 +379,14 @@ PRUITT = {
         ],
     ),
     "Produce-3000.TXT": (
-        243,
+        245,  # a page-top header after a signature rule glued to a name is a new print, not a quote
         [
             (1, 1, "Feb-17-2017 002989", None, None),  # a delivery failure report, no header
             (2, 2, "Feb-17-2017 002990", "Lynne Ross", "Immigration Letter for your file"),
         ],
     ),
     "Produce-4000.TXT": (
-        1336,
+        1339,  # three page-top prints after long disclaimer rules, once read as quote markers
         [
             (1, 1, "Feb-17-2017 004012", "Howard Ground", "RE: FW: Environmental Federation of Oklahoma"),
             (2, 3, "Feb-17-2017 004014", "Melissa Houston", "Re: Capitol Beat Story"),

@@ -48,7 +48,7 @@ GLUED = re.compile(
 QUOTE_HEAD = re.compile(
     r"^\s*(?:-{2,}\s*(?:Original Message|Mensaje original|Message d'origine)\s*-{2,}|Original Message\s*$"
     r"|-*\s*(?:Forwarded message|Mensaje reenviado)\s*-*\s*$|Begin forwarded message:"
-    r"|-{2,}\s*Forwarded by\b.*|-{2,}\s*Reply message\s*-{2,}|_{10,}|>>>\s.*>>>\s*$)",
+    r"|-{2,}\s*Forwarded by\b.*|-{2,}\s*Reply message\s*-{2,}|_{10,49}\s*$|>>>\s.*>>>\s*$)",
     re.I,
 )
 # "On Tue, Mar 5, 2024 at 9:13 AM Dana <d@x.com> wrote:", Spanish "El … escribió:", and Lotus

@@ -396,9 +396,13 @@ def _is_title(text: str, block: Header) -> bool:
 
 
 def _rule(text: str) -> str | None:
-    """`_` or `=` or `-` for a line that is only a rule (what Outlook draws between messages)."""
-    m = re.match(r"^\s*([_=*-])\1{9,}\s*$", text)
-    return m.group(1) if m else None
+    """`_`, `=`, `-` or `*` for a line that is only a rule, with its length class: Outlook draws a
+    short rule (32 underscores) over the quoted header in a reply, while a print separates its
+    messages with a rule across the page; the two are different marks."""
+    m = re.match(r"^\s*(([_=*-])\2{9,})\s*$", text)
+    if not m:
+        return None
+    return m.group(2) + ("long" if len(m.group(1)) >= 50 else "short")
 
 
 def _rule_above(lines: list[Line], start: int, i: int) -> str | None:
