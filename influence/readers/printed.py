@@ -459,7 +459,10 @@ def _starts_message(
             return True
         if _is_title(lines[above].text, block):
             return True
-        if reading.separator and _rule(lines[above].text) == reading.separator:
+        rule = _rule(lines[above].text)
+        if rule and (rule == reading.separator or rule in ("_long", "=long")):
+            # the document's own separator, or a rule of underscores or equals signs across the
+            # page (dashes are also how Notes fences its quoted headers)
             return True
     return False if _could_be_quoted(lines, i, reading, block) else None
 
