@@ -72,13 +72,28 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text.casefold())
 
 
-def fingerprint(m: Message) -> int | None:
-    """Same sender, minute, subject and body words: the same message. None when too little is known."""
-    sender = _people(m.from_)
-    if not (sender or m.date) or not (m.body.strip() or m.subject):
-        return None
+def _sender_keys(value: str | None) -> list[tuple[str, ...]]:
+    """Who sent it, as each print of one message may show it: the address, and the words of the
+    display name in any order ("Reyes, Dana" and "Dana Reyes <d@x.gov>" alike)."""
+    if not value:
+        return [()]
+    keys = [tuple(_people(value)[:1])]
+    name = _ADDRESS.sub(" ", value.split(";")[0])
+    words = tuple(sorted({w for w in re.findall(r"[^\W\d_]{2,}", name.casefold()) if w != "mailto"}))
+    if words and (words,) != tuple(keys):
+        keys.append(words)
+    return keys
+
+
+def fingerprints(m: Message) -> list[int]:
+    """Same sender, minute, subject and body words: the same message, one key per way of naming the
+    sender. Empty when too little is known."""
+    words = tuple(_words(m.body))
+    if not m.from_ or not (m.date or len(words) >= MIN_WORDS) or not (words or m.subject):
+        return []  # without a date, only a body of some length tells one sending from another
     subject = " ".join((m.subject or "").split()).casefold()
-    return hash((tuple(sender[:1]), (m.date or "")[:16], subject, tuple(_words(m.body))))
+    rest = ((m.date or "")[:16], subject, words)
+    return [hash((sender, *rest)) for sender in _sender_keys(m.from_)]
 
 
 @dataclass
@@ -151,13 +166,15 @@ class Linker:
             return m  # a file that could not be read: nothing to link
         mid = next(iter(_message_ids(m.message_id)), None)
         keys = ([mid] if mid else []) + _message_ids(m.references) + _message_ids(m.in_reply_to)
-        printed = fingerprint(m)
+        printed = fingerprints(m)
 
         first = self._by_message_id.get(mid) if mid else None
-        if first is None and printed is not None and printed in self._by_fingerprint:
-            earlier, earlier_had_mid = self._by_fingerprint[printed]
-            if not (mid and earlier_had_mid):  # two different Message-IDs: two sendings
-                first = earlier
+        for key in printed if first is None else ():
+            if key in self._by_fingerprint:
+                earlier, earlier_had_mid = self._by_fingerprint[key]
+                if not (mid and earlier_had_mid):  # two different Message-IDs: two sendings
+                    first = earlier
+                break
         m.duplicate_of = first
 
         header_thread = None if first else self._header_thread(keys)
@@ -186,8 +203,8 @@ class Linker:
         if first is None:
             if mid:
                 self._by_message_id[mid] = m.id
-            if printed is not None:
-                self._by_fingerprint.setdefault(printed, (m.id, bool(mid)))
+            for key in printed:
+                self._by_fingerprint.setdefault(key, (m.id, bool(mid)))
             words = _words(m.body)
             if len(words) >= MIN_WORDS:
                 entry = (m.id, len(words), hash(tuple(words)))

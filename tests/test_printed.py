@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PRINTED = ROOT / "corpora" / "printed"
 REAL = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "real"
 
-FURNITURE = ["CONFIDENTIAL", "Page ", "HPD-0", "UNCLASSIFIED", "Doc No.", "RELEASE IN", "mail.google.com",
+FURNITURE = ["CONFIDENTIAL", "Page ", "HPD-00", "UNCLASSIFIED", "Doc No.", "RELEASE IN", "mail.google.com",
              "Gmail - ", "Mar-04-2024", "(b)(6)"]  # fmt: skip
 
 

@@ -957,3 +957,14 @@ def test_real_msg_fixtures() -> None:
                 assert m.error is None and (m.subject or m.body.strip()), src
         else:  # the .eml twins converted from those .msg files
             assert m.error is None and (m.subject or m.body), src
+
+
+def test_western_european_code_page_wins_over_a_look_alike() -> None:
+    """A Windows-1252 Spanish release reads as written, not as the Baltic or Central European code
+    page the detector scores higher on English-looking text."""
+    from influence.readers.rfc822 import decode_bytes
+
+    text = ("De: Cárdenas, Paula\nEnviado el: martes, 5 de marzo de 2024 11:40\nPara: Villarreal, Ernesto\n"
+            "Asunto: RE: Demostración Skydio X10\n\nComandante, para el 12 tengo a Garza y a Montemayor "
+            "libres. The demo is at the range, and the Santa Inés team will bring the batteries.\n")
+    assert decode_bytes(text.encode("cp1252")) == text

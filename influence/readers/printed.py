@@ -110,8 +110,9 @@ class _Stream:
     def _add(self, page: Page, after: Page | None) -> None:
         # A new print job may name its own owner; each line keeps its page's, as the splitter
         # reads far behind the pages being pulled
-        name = _owner_line(page.lines)  # after the first page, only Outlook's "Last, First"
-        if name and (not self.lines or _LAST_FIRST.match(name)):
+        name = _owner_line(page.lines)  # after the first page, Outlook's "Last, First", or a
+        # name that stands over a header again on this page or the next (a binder's next print)
+        if name and (not self.lines or _LAST_FIRST.match(name) or _over_headers(name, page, after) >= 2):
             self.owner = _key(name)
         top, bottom = _edges(page.lines, self.owner)
         nxt = _edges(after.lines, self.owner) if after is not None else ({}, {})
@@ -180,6 +181,18 @@ def _edges(lines: list[str], owner: str | None) -> tuple[dict[int, str], dict[in
         return out
 
     return keys(nonblank[:3], False), keys(nonblank[-3:][::-1], True)
+
+
+def _over_headers(name: str, page: Page, after: Page | None) -> int:
+    """How often `name` is a line of its own right above a header label, here and on the next page."""
+    if len(name.split()) < 2:
+        return 0  # a first name alone is how a signature ends, not a mailbox
+    n = 0
+    for lines in (page.lines, after.lines if after is not None else []):
+        texts = [t.lstrip("\x00\x01") for t in lines if t.strip() and not _rule(t)]
+        n += sum(1 for a, b in zip(texts, texts[1:])
+                 if a.strip() == name and (label_of(b) or ("",))[0] == "from")  # fmt: skip
+    return n
 
 
 def _owner_line(lines: list[str]) -> str | None:
@@ -548,8 +561,9 @@ def _quote_start(lines: list[Line]) -> int | None:
 
 # The warning a recipient's mail system puts over mail from outside, not what the sender wrote.
 _BANNER = re.compile(
-    r"^(?:\[?(?:CAUTION|EXTERNAL(?: EMAIL| SENDER)?|WARNING)\]?:?\s"
-    r"(?=(?:(?!\n\n).){0,200}?(?:outside|external|links|attachments|sender)).*?|This (?:email|message) "
+    r"^(?:\[?(?:CAUTION|EXTERNAL(?: EMAIL| SENDER)?|WARNING|EXTERNO|PRECAUCI[OÓ]N|ADVERTENCIA)\]?:?\s"
+    r"(?=(?:(?!\n\n).){0,200}?(?:outside|external|links|attachments|sender|fuera|enlaces|adjuntos"
+    r"|remitente)).*?|This (?:email|message) "
     r"(?:originated|came) from outside\b.*?|This is an EXTERNAL email\..*?)(?:\n\n|\Z)",
     re.I | re.S,
 )
