@@ -9,6 +9,7 @@ import math
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from sklearn.base import BaseEstimator, TransformerMixin
 from spacy.tokens import Doc, Span
@@ -21,6 +22,8 @@ LINK_LABELS = ("GIFT", "PROMOTION", "EXCHANGE", "THRESHOLD")
 ENTITY_EVIDENCE = ("CODE", "MONEY")
 # Stands in for "no linked sentence" when no training doc has one, so TF-IDF can still fit.
 NO_LINK = "nolinkedsentence"
+# Evidence label of a sentence (or two) that the window scorer says carries the exchange.
+SENTENCE = "SENTENCE"
 
 
 def _sent_index(doc: Doc) -> dict[int, int]:
@@ -138,6 +141,19 @@ def vendors_of(doc: Doc) -> list[str]:
     if doc.user_data.get("sender_vendor"):
         seen.setdefault(doc.user_data["sender_vendor"], None)
     return list(seen)
+
+
+def _where(doc: Doc, start: int) -> str:
+    if start < doc.user_data.get("subject_chars", 0):
+        return "subject"
+    quote_start = doc.user_data.get("quote_start")
+    return "quote" if quote_start is not None and start >= quote_start else "body"
+
+
+def sentence_evidence(model: Any, doc: Doc) -> list[Evidence]:
+    """The sentences the window scorer found strongest: what a reporter would quote."""
+    return [Evidence(label=SENTENCE, text=text, start=start, end=end, where=_where(doc, start))
+            for start, end, text, _score in model.sentences(doc)]  # fmt: skip
 
 
 def evidence(doc: Doc) -> list[Evidence]:

@@ -141,14 +141,27 @@ class Model:
         them), the features are computed once instead of once per label, and the second pass
         re-scores the target on top of them.
         """
-        steps = {id(p.steps[0][1]): p.steps[0][1] for p in self.pipelines.values()}
+        shared = {label: p for label, p in self.pipelines.items() if p.steps[0][0] == "features"}
+        steps = {id(p.steps[0][1]): p.steps[0][1] for p in shared.values()}
+        probs: dict[str, np.ndarray] = {}
         if len(steps) == 1:
             X = next(iter(steps.values())).transform(docs)
-            probs = {label: p.steps[-1][1].predict_proba(X)[:, 1] for label, p in self.pipelines.items()}
-            if self.reranking:
+            probs = {label: p.steps[-1][1].predict_proba(X)[:, 1] for label, p in shared.items()}
+            if self.reranking and TARGET in shared:
                 probs[TARGET] = self.rerank.rescore(X, docs, probs[TARGET])  # type: ignore[union-attr]
-            return probs
-        return {label: pipe.predict_proba(docs)[:, 1] for label, pipe in self.pipelines.items()}
+        for label, pipe in self.pipelines.items():
+            if label not in probs:
+                probs[label] = pipe.predict_proba(docs)[:, 1]
+        return probs
+
+    def sentences(self, doc: Doc, k: int = 2) -> list[tuple[int, int, str, float]]:
+        """The windows that carry the target's score (start, end, text, window score), strongest
+        first, when the target is scored by windows; else nothing."""
+        scorer = self.pipelines[TARGET].steps[-1][1]
+        if not hasattr(scorer, "top_windows"):
+            return []
+        floor = settings()["evidence"]["min_sentence_score"]
+        return [(w.start, w.end, w.text, s) for w, s in scorer.top_windows(doc, k, floor)]
 
     def save(self, model_dir: Path, card: dict[str, Any]) -> dict[str, Any]:
         from influence.card import write_card

@@ -17,7 +17,7 @@ from itertools import islice
 
 from spacy.language import Language
 
-from influence.features import evidence, vendors_of
+from influence.features import evidence, sentence_evidence, vendors_of
 from influence.model import TARGET, Model
 from influence.nlp import default_nlp, docs_for
 from influence.types import Message, ScoredRow
@@ -47,7 +47,7 @@ def _score_batch(batch: list[Message], model: Model, nlp: Language) -> list[Scor
             promotion_request=(
                 float(probs["promotion_request"][i]) if "promotion_request" in probs else None
             ),
-            evidence=evidence(doc),
+            evidence=sentence_evidence(model, doc) + evidence(doc),
             vendors=vendors_of(doc),
         )
     return [scored.get(id(m)) or ScoredRow(message=m) for m in batch]

@@ -1,0 +1,255 @@
+"""The window-level scorer: is value tied to promotion *here*, in this sentence or pair of
+sentences? A message scores as its strongest windows (plus a little context), so one linking
+sentence buried in a 3,000-word forward scores like the same sentence alone, and the evidence a
+reader sees is that sentence.
+
+Training windows come from the annotated rationales (`corpora/GUIDE.md`): a window that holds a
+rationale is positive, a window of a negative message is negative, and the rest of a positive
+message is negative too (it is the greeting, the logistics, the signature). Windows that cut a
+rationale in half are left out. Positives without a rationale teach only the message-level
+combiner.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+from spacy.tokens import Doc
+
+from influence.settings import settings
+
+SPANS_KEY = "influence"
+LINK_LABELS = ("GIFT", "PROMOTION", "EXCHANGE", "THRESHOLD")
+ENTITY_LABELS = ("MONEY", "CODE", "VENDOR", "PRODUCT", "AGENCY")
+_DIGITS = re.compile(r"\d")
+
+
+@dataclass
+class Window:
+    start: int  # character offsets into doc.text
+    end: int
+    text: str
+    features: dict[str, float]
+
+
+def segments(doc: Doc, max_tokens: int) -> list[tuple[int, int]]:
+    """Token ranges of sentences, also cut at blank lines and every `max_tokens` tokens (mail
+    has lists, signatures and wrapped lines that a sentencizer runs together)."""
+    sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
+    out: list[tuple[int, int]] = []
+    for sent in sents:
+        start = sent.start
+        for tok in sent:
+            if (tok.is_space and tok.text.count("\n") >= 2) or tok.i - start >= max_tokens:
+                if tok.i > start:
+                    out.append((start, tok.i))
+                start = tok.i + 1 if tok.is_space else tok.i
+        if sent.end > start:
+            out.append((start, sent.end))
+    return [(a, b) for a, b in out if any(t.is_alpha for t in doc[a:b])]
+
+
+def windows(doc: Doc) -> list[Window]:
+    """Every segment alone and every two adjacent segments, with their rule features."""
+    conf = settings()["windows"]
+    segs = segments(doc, conf["max_tokens"])
+    spans = [(s.start, s.label_, s.id_) for s in doc.spans[SPANS_KEY]] if SPANS_KEY in doc.spans else []
+    ents = [(e.start, e.label_) for e in doc.ents if e.label_ in ENTITY_LABELS]
+    out = []
+    for i in range(len(segs)):
+        for j in (i, i + 1):
+            if j >= len(segs):
+                continue
+            a, b = segs[i][0], segs[j][1]
+            span = doc[a:b]
+            out.append(Window(span.start_char, span.end_char, span.text,
+                              _features(spans, ents, a, b, pair=j > i)))  # fmt: skip
+    return out
+
+
+def _features(spans: list[tuple[int, str, str]], ents: list[tuple[int, str]], a: int, b: int,
+              pair: bool) -> dict[str, float]:  # fmt: skip
+    labels = {label for start, label, _ in spans if a <= start < b}
+    f: dict[str, float] = {f"has={label}": 1.0 for label in labels}
+    for start, label, fam in spans:
+        if a <= start < b:
+            f[f"family={label}:{fam}"] = 1.0
+    for x in LINK_LABELS:
+        for y in LINK_LABELS:
+            if x < y and {x, y} <= labels:
+                f[f"with={x}+{y}"] = 1.0
+    f["kinds"] = len(labels & set(LINK_LABELS)) / len(LINK_LABELS)
+    for start, label in ents:
+        if a <= start < b:
+            f[f"ent={label}"] = 1.0
+    f["pair"] = float(pair)
+    f["log_tokens"] = math.log1p(b - a) / 5
+    return f
+
+
+def _normalise(text: str) -> str:
+    """Lower case, digits as 0: 'code used 10 times' and 'used 25 times' read alike."""
+    return _DIGITS.sub("0", text.lower())
+
+
+def window_labels(doc: Doc, wins: list[Window], y: int) -> list[int | None]:
+    """1 for a window holding a rationale, 0 for a window of a negative or away from the
+    rationale, None where a window cuts a rationale or a positive has none."""
+    if not y:
+        return [0] * len(wins)
+    marks = doc.user_data.get("rationale") or []
+    if not marks:
+        return [None] * len(wins)
+    out: list[int | None] = []
+    for w in wins:
+        label: int | None = 0
+        for a, b in marks:
+            overlap = min(b, w.end) - max(a, w.start)
+            if overlap <= 0:
+                continue
+            if overlap >= 0.5 * min(b - a, w.end - w.start):
+                label = 1
+                break
+            label = None
+        out.append(label)
+    return out
+
+
+def mark_rationale(doc: Doc, spans: Iterable[str]) -> None:
+    """Record where the annotated words sit in `doc.text` (whitespace may differ after parsing)."""
+    marks = []
+    for span in spans:
+        at = doc.text.find(span)
+        if at >= 0:
+            marks.append((at, at + len(span)))
+            continue
+        words = [re.escape(w) for w in span.split()]
+        m = re.search(r"\s+".join(words), doc.text) if words else None
+        if m:
+            marks.append((m.start(), m.end()))
+    doc.user_data["rationale"] = marks
+
+
+class WindowScorer(ClassifierMixin, BaseEstimator):
+    """Docs → probability that the message ties value to promotion, from its strongest windows.
+
+    Two models: a window classifier (word and character n-grams of the window plus its rule
+    features) and a small combiner over each message's top window scores and its context, trained
+    on out-of-fold window scores so it learns how far to trust them.
+    """
+
+    def __init__(self, C: float = 10.0, char_weight: float = 0.5, folds: int = 4, seed: int = 0):
+        self.C = C
+        self.char_weight = char_weight
+        self.folds = folds
+        self.seed = seed
+
+    # -- windows -------------------------------------------------------------------------
+    def _vectorizers(self) -> tuple[TfidfVectorizer, TfidfVectorizer, DictVectorizer]:
+        conf = settings()["windows"]
+        words = TfidfVectorizer(preprocessor=_normalise, ngram_range=(1, 2), min_df=2, sublinear_tf=True,
+                                max_features=conf["max_features"], strip_accents="unicode")  # fmt: skip
+        chars = TfidfVectorizer(preprocessor=_normalise, analyzer="char_wb", ngram_range=(3, 5), min_df=3,
+                                max_features=conf["max_char_features"], sublinear_tf=True)  # fmt: skip
+        return words, chars, DictVectorizer()
+
+    def _matrix(self, vecs: tuple, wins: list[Window], fit: bool = False) -> Any:
+        words, chars, rules = vecs
+        texts = [w.text for w in wins]
+        feats = [w.features for w in wins]
+        if fit:
+            blocks = [words.fit_transform(texts), chars.fit_transform(texts), rules.fit_transform(feats)]
+        else:
+            blocks = [words.transform(texts), chars.transform(texts), rules.transform(feats)]
+        blocks[1] = blocks[1] * self.char_weight
+        blocks[2] = blocks[2] * settings()["windows"]["rules_weight"]
+        return sp.hstack(blocks).tocsr()
+
+    def _fit_windows(self, wins: list[Window], labels: list[int]) -> tuple[tuple, LogisticRegression]:
+        vecs = self._vectorizers()
+        X = self._matrix(vecs, wins, fit=True)
+        clf = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000, random_state=self.seed)
+        return vecs, clf.fit(X, np.asarray(labels))
+
+    def _window_scores(self, vecs: tuple, clf: LogisticRegression, wins: list[Window]) -> np.ndarray:
+        if not wins:
+            return np.zeros(0)
+        return clf.predict_proba(self._matrix(vecs, wins))[:, 1]
+
+    # -- messages ------------------------------------------------------------------------
+    @staticmethod
+    def _combine(scores: np.ndarray, doc: Doc) -> list[float]:
+        """Dilution-proof message features: the top window scores, never their average over
+        the whole message."""
+        top = np.sort(scores)[::-1] if len(scores) else np.zeros(1)
+        p1 = float(top[0])
+        p2 = float(top[1]) if len(top) > 1 else 0.0
+        logit = math.log(max(p1, 1e-6) / max(1 - p1, 1e-6))
+        vendor = any(e.label_ in ("VENDOR", "PRODUCT") for e in doc.ents)
+        return [p1, p2, logit / 10, float(np.sum(top >= 0.5) >= 2), float(vendor),
+                float(bool(doc.user_data.get("sender_vendor")))]  # fmt: skip
+
+    def fit(self, X: list[Doc], y: Iterable[int]) -> WindowScorer:
+        y = np.asarray(list(y), dtype=int)
+        per_doc = [windows(d) for d in X]
+        labels = [window_labels(d, w, t) for d, w, t in zip(X, per_doc, y)]
+        # Out-of-fold window scores for the combiner: folds over messages.
+        doc_scores: list[np.ndarray] = [np.zeros(0)] * len(X)
+        n_splits = max(2, min(self.folds, int(y.sum()), int(len(y) - y.sum())))
+        groups = [d.user_data.get("group", i) for i, d in enumerate(X)]  # a thread stays in one fold
+        for tr, te in GroupKFold(n_splits=n_splits).split(np.zeros(len(X)), y, groups=groups):
+            wins, labs = _flatten(per_doc, labels, tr)
+            vecs, clf = self._fit_windows(wins, labs)
+            for i in te:
+                doc_scores[i] = self._window_scores(vecs, clf, per_doc[i])
+        wins, labs = _flatten(per_doc, labels, range(len(X)))
+        self.vectorizers_, self.window_classifier_ = self._fit_windows(wins, labs)
+        Z = np.array([self._combine(s, d) for s, d in zip(doc_scores, X)])
+        self.combiner_ = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000).fit(Z, y)
+        self.classes_ = np.array([0, 1])
+        self.n_windows_ = len(wins)
+        return self
+
+    def window_scores(self, doc: Doc) -> tuple[list[Window], np.ndarray]:
+        """The doc's windows and their scores (kept on the doc: scoring and evidence share them)."""
+        cached = doc.user_data.get("windows")
+        if cached and cached[0] == id(self):
+            return cached[1], cached[2]
+        wins = windows(doc)
+        scores = self._window_scores(self.vectorizers_, self.window_classifier_, wins)
+        doc.user_data["windows"] = (id(self), wins, scores)
+        return wins, scores
+
+    def predict_proba(self, X: list[Doc]) -> np.ndarray:
+        Z = np.array([self._combine(self.window_scores(d)[1], d) for d in X]).reshape(len(X), -1)
+        if not len(X):
+            return np.zeros((0, 2))
+        return self.combiner_.predict_proba(Z)
+
+    def top_windows(self, doc: Doc, k: int = 2, min_score: float = 0.0) -> Iterator[tuple[Window, float]]:
+        wins, scores = self.window_scores(doc)
+        for i in np.argsort(-scores)[:k]:
+            if scores[i] >= min_score:
+                yield wins[i], float(scores[i])
+
+
+def _flatten(per_doc: list[list[Window]], labels: list[list[int | None]], rows: Iterable[int]
+             ) -> tuple[list[Window], list[int]]:  # fmt: skip
+    wins, labs = [], []
+    for i in rows:
+        for w, t in zip(per_doc[i], labels[i]):
+            if t is not None:
+                wins.append(w)
+                labs.append(t)
+    return wins, labs

@@ -1,0 +1,94 @@
+"""The window scorer: windows follow sentences and blank lines, rationales label them, and a
+scorer trained on them finds the linking sentence wherever it sits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from influence.corpus import load_corpus
+from influence.nlp import docs_for, load
+from influence.types import Message
+from influence.windows import WindowScorer, mark_rationale, segments, window_labels, windows
+from tests.conftest import CORPUS
+
+OFFER = "Every ten sign-ups with your code earns the station another free camera."
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load()
+
+
+def doc_of(nlp, body: str, subject: str | None = None):
+    return next(docs_for(nlp, [Message(id="m", source="t", subject=subject, body=body)]))
+
+
+def test_segments_cut_at_blank_lines_and_length(nlp) -> None:
+    doc = doc_of(nlp, "Hi Sam,\n\nThanks for the call. " + OFFER + "\n\nBest,\nKim Lutz\n" + "word " * 150)
+    texts = [doc[a:b].text.strip() for a, b in segments(doc, 60)]
+    assert "Hi Sam," in texts and OFFER in texts
+    assert max(b - a for a, b in segments(doc, 60)) <= 60
+    pairs = [w.text for w in windows(doc)]
+    assert any(OFFER in t and "Thanks for the call" in t for t in pairs)  # two adjacent sentences
+
+
+def test_rationale_marks_the_windows_that_hold_it(nlp) -> None:
+    doc = doc_of(nlp, "Hi Sam,\n\nThanks for the call.\n\n" + OFFER + "\n\nBest,\nKim")
+    mark_rationale(doc, [OFFER.replace(" ", "  ", 1)])  # whitespace may differ after parsing
+    assert doc.user_data["rationale"]
+    wins = windows(doc)
+    labels = window_labels(doc, wins, 1)
+    assert {w.text for w, t in zip(wins, labels) if t == 1} >= {OFFER}
+    assert all(t == 0 for w, t in zip(wins, labels) if w.text == "Hi Sam,")
+    assert window_labels(doc, wins, 0) == [0] * len(wins)
+    doc.user_data["rationale"] = []
+    assert set(window_labels(doc, wins, 1)) == {None}  # a positive without a rationale
+
+
+def test_every_positive_rationale_is_found_in_its_message_text(nlp) -> None:
+    examples = [e for e in load_corpus([CORPUS]).examples if e.labels["promotion_for_gifts"] == 1]
+    docs = list(docs_for(nlp, [e.message for e in examples[::10]]))
+    missing = []
+    for d, e in zip(docs, examples[::10]):
+        mark_rationale(d, e.rationale)
+        if len(d.user_data["rationale"]) != len(e.rationale):
+            missing.append(e.message.id)
+    assert not missing  # header-only rationales would be lost when the headers are parsed off
+
+
+def test_scorer_finds_a_buried_linking_sentence(nlp) -> None:
+    examples = load_corpus([CORPUS / "positives_b.jsonl", CORPUS / "hard_negatives_b.jsonl"]).where("train")
+    docs = list(docs_for(nlp, [e.message for e in examples]))
+    for d, e in zip(docs, examples):
+        mark_rationale(d, e.rationale)
+    y = np.array([e.labels["promotion_for_gifts"] for e in examples])
+    scorer = WindowScorer(folds=3).fit(docs, y)
+    assert scorer.n_windows_ > len(docs)
+    filler = "\n\n".join(["The quarterly fleet maintenance schedule is attached for review."] * 60)
+    alone = doc_of(nlp, OFFER)
+    buried = doc_of(nlp, f"{filler}\n\n{OFFER}\n\n{filler}")
+    p_alone, p_buried = scorer.predict_proba([alone, buried])[:, 1]
+    assert abs(p_alone - p_buried) < 0.15  # one sentence in a long document scores like itself
+    top = next(scorer.top_windows(buried, k=1))
+    assert "sign-ups" in top[0].text
+
+
+def test_a_window_scored_model_shows_the_sentence_as_evidence(nlp) -> None:
+    from sklearn.pipeline import Pipeline
+
+    from influence.model import TARGET, Model
+    from influence.scoring import score_messages
+
+    examples = load_corpus([CORPUS / "positives_c.jsonl", CORPUS / "ordinary_a.jsonl"]).where("train")
+    docs = list(docs_for(nlp, [e.message for e in examples]))
+    for d, e in zip(docs, examples):
+        mark_rationale(d, e.rationale)
+    y = np.array([e.labels[TARGET] for e in examples])
+    model = Model({TARGET: Pipeline([("windows", WindowScorer(folds=3).fit(docs, y))])}, {TARGET: 0.5})
+    message = Message(id="m", source="t", subject="Spring newsletter",
+                      body="Schedules are attached.\n\n" + OFFER + "\n\nSee you at roll call.")  # fmt: skip
+    row = next(score_messages([message], model))
+    sentences = [e for e in row.evidence if e.label == "SENTENCE"]
+    assert sentences and OFFER in sentences[0].text
+    assert message.text[sentences[0].start : sentences[0].end] == sentences[0].text
