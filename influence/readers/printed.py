@@ -154,7 +154,8 @@ class _Stream:
 
 def _title_like(text: str) -> bool:
     text = text.strip()
-    return len(text) <= 50 and not re.search(r"[.:;,!?]$|@", text) and not label_of(text)
+    return (len(text) <= 50 and not re.search(r"[.:;,!?]$|@", text) and not label_of(text)
+            and not is_quote_marker(text))  # fmt: skip
 
 
 def _key(text: str) -> str:
