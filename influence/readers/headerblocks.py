@@ -46,7 +46,8 @@ GLUED = re.compile(
     r"(?P<sep>\s+-\s+|,\s+|\s+|(?<=\S))(?=(?:Sent|To|Cc|CC|Bcc|Subject|Date|Attachments|Importance):)"
 )
 QUOTE_HEAD = re.compile(
-    r"^\s*(?:-{2,}\s*(?:Original Message|Mensaje original|Message d'origine)\s*-{2,}|Original Message\s*$"
+    r"^\s*(?:-{2,}\s*(?:Original (?:Message|Appointment)|Mensaje original|Message d'origine)\s*-{2,}"
+    r"|Original Message\s*$"
     r"|-*\s*(?:Forwarded message|Mensaje reenviado)\s*-*\s*$|Begin forwarded message:"
     r"|-{2,}\s*Forwarded by\b.*|-{2,}\s*Reply message\s*-{2,}|_{10,49}\s*$|>>>\s.*>>>\s*$)",
     re.I,
