@@ -438,7 +438,8 @@ PRUITT = {
         ],
     ),
     "Produce-Box-6.txt": (
-        41,  # was 29: each phone print ("1 of 2", print date, the subject as title) is a message
+        42,  # was 29: each phone print ("1 of 2", print date, the subject as title) is a message; one
+        # repeats a header its predecessor quoted, so it is a print of its own
         [
             (1, 1, "Feb-17-2017 007832", "Jake Murray <jake.murray@AccessMidstream.com>", "Test Bar"),
         ],

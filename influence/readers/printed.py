@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO
 
 from influence.readers.furniture import BATES_DATED, STAMP_HINTS, Page, clean_page, normalise
@@ -224,12 +224,26 @@ class _Reading:
     layouts: set[str] | None = None  # how this document prints its own headers
     indent: int = 0
     separator: str | None = None  # a rule printed above every message, the first one included
+    history: set[tuple[frozenset[str], str]] = field(default_factory=set)  # headers read in this message
+
+    def remember(self, block: Header) -> None:
+        date = _iso(block)
+        if date:
+            self.history.add((frozenset(_names(block.fields.get("from", ""))), date[:16]))
+
+    def read_before(self, block: Header) -> bool:
+        """The block repeats a header already read in this message (its own or a quoted one):
+        history runs back in time, so the same message is not quoted twice in one chain."""
+        date = _iso(block)
+        return bool(date) and (frozenset(_names(block.fields.get("from", ""))), date[:16]) in self.history
 
     def printed(self, block: Header, sure: bool) -> None:
         """A new message starts at `block`; `sure` when a mark of a fresh print said so, the only
         blocks this document's own header layout is learnt from."""
         self.header, self.quoting = block, False
         self.last_from, self.last_date = block.fields.get("from", ""), _iso(block)
+        self.history = set()
+        self.remember(block)
         if self.layouts is None:
             self.layouts, self.indent = set(), block.indent
         if sure:
@@ -238,6 +252,7 @@ class _Reading:
     def quoted(self, block: Header) -> None:
         self.quoting = True
         self.last_from, self.last_date = block.fields.get("from", ""), _iso(block) or self.last_date
+        self.remember(block)
 
 
 def split_pages(pages: Iterable[Page], source: str) -> Iterator[Message | Page]:
@@ -484,6 +499,8 @@ def _starts_message(
 def _could_be_quoted(
     lines: list[Line], i: int, reading: _Reading, block: Header, page_top: bool = False
 ) -> bool:
+    if reading.read_before(block):
+        return False  # a second copy of a header this message already holds: a print of its own
     here = reading.header
     raw = " ".join(x.text for x in lines[i : max(block.end, i + 1)])
     mailto = re.search(r"\[\s*mailto\s*:", raw, re.I) is not None  # how Outlook writes quoted senders
