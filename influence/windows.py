@@ -149,7 +149,9 @@ class WindowScorer(ClassifierMixin, BaseEstimator):
     on out-of-fold window scores so it learns how far to trust them.
     """
 
-    def __init__(self, C: float = 10.0, char_weight: float = 0.5, folds: int = 4, seed: int = 0):
+    def __init__(self, C: float = 10.0, char_weight: float = 0.5, folds: int = 4, seed: int = 0,
+                 context: bool = True):  # fmt: skip
+        self.context = context  # False: the window scores alone decide (a bare sentence scores as in a mail)
         self.C = C
         self.char_weight = char_weight
         self.folds = folds
@@ -188,8 +190,7 @@ class WindowScorer(ClassifierMixin, BaseEstimator):
         return clf.predict_proba(self._matrix(vecs, wins))[:, 1]
 
     # -- messages ------------------------------------------------------------------------
-    @staticmethod
-    def _combine(scores: np.ndarray, doc: Doc) -> list[float]:
+    def _combine(self, scores: np.ndarray, doc: Doc) -> list[float]:
         """Dilution-proof message features: the top window scores, never their average over
         the whole message."""
         top = np.sort(scores)[::-1] if len(scores) else np.zeros(1)
@@ -197,8 +198,10 @@ class WindowScorer(ClassifierMixin, BaseEstimator):
         p2 = float(top[1]) if len(top) > 1 else 0.0
         logit = math.log(max(p1, 1e-6) / max(1 - p1, 1e-6))
         vendor = any(e.label_ in ("VENDOR", "PRODUCT") for e in doc.ents)
-        return [p1, p2, logit / 10, float(np.sum(top >= 0.5) >= 2), float(vendor),
-                float(bool(doc.user_data.get("sender_vendor")))]  # fmt: skip
+        out = [p1, p2, logit / 10, float(np.sum(top >= 0.5) >= 2)]
+        if self.context:
+            out += [float(vendor), float(bool(doc.user_data.get("sender_vendor")))]
+        return out
 
     def fit(self, X: list[Doc], y: Iterable[int]) -> WindowScorer:
         y = np.asarray(list(y), dtype=int)
