@@ -144,6 +144,7 @@ def vendors_of(doc: Doc) -> list[str]:
 
 
 def _where(doc: Doc, start: int) -> str:
+    """Where an offset of `Message.text` falls: the subject, the author's body or quoted history."""
     if start < doc.user_data.get("subject_chars", 0):
         return "subject"
     quote_start = doc.user_data.get("quote_start")
@@ -170,21 +171,13 @@ def evidence(doc: Doc) -> list[Evidence]:
         return len(sent_labels[sent_of.get(s.start, 0)] & set(LINK_LABELS)) >= 2
 
     ranked = sorted(spans, key=lambda s: (not linked(s), s.start_char))[:limit]
-    subject_chars = doc.user_data.get("subject_chars", 0)
-    quote_start = doc.user_data.get("quote_start")
-
-    def where(start: int) -> str:
-        if start < subject_chars:
-            return "subject"
-        return "quote" if quote_start is not None and start >= quote_start else "body"
-
     return [
         Evidence(
             label=s.label_,
             text=s.text,
             start=s.start_char,
             end=s.end_char,
-            where=where(s.start_char),
+            where=_where(doc, s.start_char),
         )
         for s in sorted(ranked, key=lambda s: (s.start_char, s.label_))
     ]

@@ -80,7 +80,7 @@ def _sender_keys(value: str | None) -> list[tuple[str, ...]]:
     keys = [tuple(_people(value)[:1])]
     name = _ADDRESS.sub(" ", value.split(";")[0])
     words = tuple(sorted({w for w in re.findall(r"[^\W\d_]{2,}", name.casefold()) if w != "mailto"}))
-    if words and (words,) != tuple(keys):
+    if words and words not in keys:
         keys.append(words)
     return keys
 

@@ -27,10 +27,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from spacy.tokens import Doc
 
+from influence.features import LINK_LABELS, SPANS_KEY
 from influence.settings import settings
 
-SPANS_KEY = "influence"
-LINK_LABELS = ("GIFT", "PROMOTION", "EXCHANGE", "THRESHOLD")
 ENTITY_LABELS = ("MONEY", "CODE", "VENDOR", "PRODUCT", "AGENCY")
 _DIGITS = re.compile(r"\d")
 
@@ -197,9 +196,9 @@ class WindowScorer(ClassifierMixin, BaseEstimator):
         p1 = float(top[0])
         p2 = float(top[1]) if len(top) > 1 else 0.0
         logit = math.log(max(p1, 1e-6) / max(1 - p1, 1e-6))
-        vendor = any(e.label_ in ("VENDOR", "PRODUCT") for e in doc.ents)
         out = [p1, p2, logit / 10, float(np.sum(top >= 0.5) >= 2)]
         if self.context:
+            vendor = any(e.label_ in ("VENDOR", "PRODUCT") for e in doc.ents)
             out += [float(vendor), float(bool(doc.user_data.get("sender_vendor")))]
         return out
 

@@ -38,8 +38,9 @@ def test_rationale_alone_is_the_annotated_words() -> None:
     assert annotated, "positives_a carries rationales"
     e = annotated[0]
     assert alone(e).text == "\n".join(e.rationale)
-    raw = (CORPUS / "positives_a.jsonl").read_text()
-    assert all(span in e.message.text or span in raw for span in e.rationale)
+    # the words stand in the text the pipeline reads (headers parsed off, whitespace may differ)
+    squash = " ".join(e.message.text.split())
+    assert all(" ".join(span.split()) in squash for span in e.rationale)
 
 
 def test_check_verdicts() -> None:

@@ -227,15 +227,14 @@ class _Reading:
     history: set[tuple[frozenset[str], str]] = field(default_factory=set)  # headers read in this message
 
     def remember(self, block: Header) -> None:
-        date = _iso(block)
-        if date:
-            self.history.add((frozenset(_names(block.fields.get("from", ""))), date[:16]))
+        if key := _header_key(block):
+            self.history.add(key)
 
     def read_before(self, block: Header) -> bool:
         """The block repeats a header already read in this message (its own or a quoted one):
         history runs back in time, so the same message is not quoted twice in one chain."""
-        date = _iso(block)
-        return bool(date) and (frozenset(_names(block.fields.get("from", ""))), date[:16]) in self.history
+        key = _header_key(block)
+        return key is not None and key in self.history
 
     def printed(self, block: Header, sure: bool) -> None:
         """A new message starts at `block`; `sure` when a mark of a fresh print said so, the only
@@ -253,6 +252,12 @@ class _Reading:
         self.quoting = True
         self.last_from, self.last_date = block.fields.get("from", ""), _iso(block) or self.last_date
         self.remember(block)
+
+
+def _header_key(block: Header) -> tuple[frozenset[str], str] | None:
+    """Sender's names and the minute sent: the same header however its sender is written."""
+    date = _iso(block)
+    return (frozenset(_names(block.fields.get("from", ""))), date[:16]) if date else None
 
 
 def split_pages(pages: Iterable[Page], source: str) -> Iterator[Message | Page]:
