@@ -438,10 +438,18 @@ PRUITT = {
         ],
     ),
     "Produce-Box-6.txt": (
-        42,  # was 29: each phone print ("1 of 2", print date, the subject as title) is a message; one
-        # repeats a header its predecessor quoted, so it is a print of its own
+        43,  # was 29: each phone print ("1 of 2", print date, the subject as title) is a message; one
+        # repeats a header its predecessor quoted, so it is a print of its own; and a bulletin on
+        # another subject, from nobody the press release went to, is not its quoted history
         [
             (1, 1, "Feb-17-2017 007832", "Jake Murray <jake.murray@AccessMidstream.com>", "Test Bar"),
+            (
+                20,
+                75,
+                "Feb-17-2017 007905",
+                "Fusion Center <Fusion @osbLok.gov>",
+                "CD 2014-109552 Wanted: Escapee from Bryan County, OK— Raymond Stewart",
+            ),
         ],
     ),
 }
@@ -513,6 +521,25 @@ def test_markerless_history_is_told_by_its_layout_date_and_people() -> None:
                      "Visit", "May we?")  # fmt: skip
     (row,) = split_text(mailto)
     assert "May we?" in row.quoted
+
+
+def test_unmarked_header_on_another_subject_and_correspondent_is_a_print_of_its_own() -> None:
+    """In a Bates production history may run on under a reply without a marker, but only history
+    a reply could hold: the same subject, or mail to or from the people in the reply."""
+    reply = _block("Hollis, Renee", "Monday, February 26, 2024 4:05 PM", "Dutton, Craig",
+                   "RE: Renewal pricing", "Hold the PO.")  # fmt: skip
+    stamp = "MCSO_0003317\n"
+    other = _block("Pham, Thomas", "Friday, February 23, 2024 8:14 AM", "Ambrose, Kyle",
+                   "Fusus demo dates", "Tuesday works.")  # fmt: skip
+    rows = split_text(reply + other + stamp)
+    assert [(m.from_, m.subject) for m in rows] == [
+        ("Hollis, Renee", "RE: Renewal pricing"),
+        ("Pham, Thomas", "Fusus demo dates"),
+    ]
+    same = _block("Dutton, Craig", "Friday, February 23, 2024 8:14 AM", "Hollis, Renee",
+                  "Renewal pricing", "Numbers attached.")  # fmt: skip
+    (row,) = split_text(reply + same + stamp)
+    assert row.body == "Hold the PO." and "Numbers attached." in row.quoted
 
 
 def test_page_break_inside_a_header_and_running_headers() -> None:

@@ -64,6 +64,7 @@ from influence.readers.headerblocks import (
     printed_date,
 )
 from influence.readers.headerblocks import split_glued as split_glued  # tests call printed.split_glued
+from influence.threads import normalize_subject
 from influence.types import Message
 
 NOTHING_LEFT = "no message text: only page stamps, markings and redactions"
@@ -517,6 +518,8 @@ def _could_be_quoted(
         # later than the message it would be quoted in: history runs back in time. A quoted
         # header may show its sender's clock, up to half a day off
         return False
+    if not reading.quoting and _other_topic(block, here):
+        return False  # an unmarked header on another subject opens no history: a print of its own
     if reading.quoting or (lines[i].bates and not page_top):
         # inside quoted history already, where inner markers are often lost; or in a production
         # that prints each email on fresh pages, where history runs on under a reply
@@ -528,6 +531,20 @@ def _could_be_quoted(
         people = " ".join(fields.get(k, "") for k in ("from", "to", "cc", "required", "optional"))
         return _shares_person(reading.last_from, people)
     return True
+
+
+def _other_topic(block: Header, here: Header | None) -> bool:
+    """The block shares neither subject nor correspondent with the message it would be quoted in:
+    a reply or forward keeps the subject of what it quotes, or at least writes back to its sender
+    (an address's domain, shared by a whole agency, links nobody)."""
+    if here is None:
+        return False
+    words = [set(re.findall(r"\w{3,}", normalize_subject(h.fields.get("subject")))) for h in (block, here)]
+    if not all(words) or len(words[0] & words[1]) >= min(2, len(words[0]), len(words[1])):
+        return False
+    sender = _names(re.sub(r"@[\w.-]+", "", block.fields.get("from", "")))
+    people = " ".join(here.fields.get(k, "") for k in ("from", "to", "cc"))
+    return not sender & _names(re.sub(r"@[\w.-]+", "", people))
 
 
 _NOT_A_NAME = {
