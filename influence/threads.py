@@ -29,6 +29,8 @@ from influence.types import Message
 WINDOW = 8  # words that open a body: the lookup key for finding it inside a quoted history
 MIN_WORDS = WINDOW  # shorter bodies ("Thanks!") are in too many histories to say which was quoted
 MAX_PARTICIPANTS = 64  # per subject thread
+PRINT_WORDS = 60  # body words two prints of one message share: their ends differ (attachment lists,
+# a mobile signature, a production's trailing stamp) where their openings do not
 
 _PREFIX = re.compile(
     r"(?i)^\s*(?:(?:re|fw|fwd|aw|wg|sv|vs|tr|antw|rif|enc|res|odp|r)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]"
@@ -86,13 +88,13 @@ def _sender_keys(value: str | None) -> list[tuple[str, ...]]:
 
 
 def fingerprints(m: Message) -> list[int]:
-    """Same sender, minute, subject and body words: the same message, one key per way of naming the
-    sender. Empty when too little is known."""
+    """Same sender, minute, subject and opening body words: the same message, one key per way of
+    naming the sender. Empty when too little is known."""
     words = tuple(_words(m.body))
     if not m.from_ or not (m.date or len(words) >= MIN_WORDS) or not (words or m.subject):
         return []  # without a date, only a body of some length tells one sending from another
     subject = " ".join((m.subject or "").split()).casefold()
-    rest = ((m.date or "")[:16], subject, words)
+    rest = ((m.date or "")[:16], subject, words[:PRINT_WORDS])
     return [hash((sender, *rest)) for sender in _sender_keys(m.from_)]
 
 

@@ -63,8 +63,9 @@ def check_fixture(name: str, rows: list[Message], source: str) -> None:
         # a redaction code is furniture beside the text, but the whole value of a quoted header line
         # ("To: (b)(6); (b)(6)") is what the release shows, so those lines stay as printed
         text = re.sub(r"(?m)^(?:From|To|Cc|Sent|Date):[ \t].*$", "", m.body + "\n" + m.quoted)
-        for stamp in FURNITURE:
-            assert stamp not in text, (stamp, m.body, m.quoted)
+        for stamp in FURNITURE:  # a sender's "CONFIDENTIALITY NOTICE" is the sender's text
+            unstamped = re.escape(stamp) + ("(?![A-Z])" if stamp.isupper() else "")
+            assert not re.search(unstamped, text), (stamp, m.body, m.quoted)
         if "duplicate_of" in want:
             assert m.duplicate_of == f"{source}#{want['duplicate_of'] + 1}", (n, m.duplicate_of)
 
@@ -540,6 +541,78 @@ def test_unmarked_header_on_another_subject_and_correspondent_is_a_print_of_its_
                   "Renewal pricing", "Numbers attached.")  # fmt: skip
     (row,) = split_text(reply + same + stamp)
     assert row.body == "Hold the PO." and "Numbers attached." in row.quoted
+
+
+def test_repeat_of_a_quoted_header_printed_without_its_address_is_a_print_of_its_own() -> None:
+    """A portal export prints a reply (quoting its original with the address the mail client
+    adds) and then the original from another mailbox, where the client leaves the address off:
+    the same sender and minute, so the second block cannot be that history again."""
+    reply = _block("Natarajan, Priya", "Tuesday, April 9, 2024 3:41 PM", "Gresham, Tom",
+                   "RE: Pilot PO", "Hold for now.")  # fmt: skip
+    quoted = "________________________________\n" + _block(
+        "Gresham, Tom <TGresham@city.example.gov>", "Tuesday, April 9, 2024 2:18:36 PM",
+        "Natarajan, Priya <PNatarajan@city.example.gov>", "Pilot PO", "The PO runs out on 4/30.")
+    original = _block("Gresham, Tom", "Tuesday, April 9, 2024 2:18 PM", "Natarajan, Priya",
+                      "Pilot PO", "The PO runs out on 4/30.")  # fmt: skip
+    rows = split_text(reply + quoted + original + "CFPRR-004120\n")
+    assert [(m.from_, m.subject) for m in rows] == [
+        ("Natarajan, Priya", "RE: Pilot PO"),
+        ("Gresham, Tom", "Pilot PO"),
+    ]
+    assert "The PO runs out" in rows[0].quoted and rows[1].body == "The PO runs out on 4/30."
+
+
+def test_subject_printed_as_a_title_over_the_first_message_is_not_a_message() -> None:
+    """Thunderbird and Apple Mail print the subject as a title over the header of every print job,
+    the first one included."""
+    title = "Fusus demo - Real-time crime center platform\n\n"
+    header = ("Subject: Fusus demo - Real-time crime center platform\n   From: Kyle Hendry <kh@example.com>\n"
+              "   Date: 2/27/2024, 4:18 PM\n     To: Renata Kowalczyk <rk@example.gov>\n\n")  # fmt: skip
+    (row,) = split_text(title + header + "Hi Renata,\n\nThanks for the call.\n")
+    assert (row.from_, row.date) == ("Kyle Hendry <kh@example.com>", "2024-02-27T16:18:00")
+    assert row.body.startswith("Hi Renata,")
+
+
+def test_gmail_print_with_a_redacted_address_and_in_the_middle_of_a_binder() -> None:
+    """A Gmail print job after an Outlook print is read as Gmail on its own pages, and a sender's
+    address blacked out in the release (`<[REDACTED]>`) still makes a Gmail header line."""
+    outlook = _block("Dana Reyes", "Tuesday, March 5, 2024 9:13 AM", "Sam Ortiz", "Cameras", "First.")
+    gmail = ("9/14/21, 10:02 AM      Gmail - Doorbell giveaway\n\nDoorbell giveaway\n1 message\n\n"
+             "Shauna Reyes <[REDACTED]>                     Thu, Sep 2, 2021 at 2:10 PM\n"
+             "To: Jordan Pike <jp@example.com>\n\nHi Councilmember Pike, about the giveaway.\n")  # fmt: skip
+    rows = split_text(outlook + "PD-000001\f" + gmail + "PD-000002")
+    assert [(m.from_, m.date, m.page) for m in rows] == [
+        ("Dana Reyes", "2024-03-05T09:13:00", 1),
+        ("Shauna Reyes <[REDACTED]>", "2021-09-02T14:10:00", 2),
+    ]
+    assert rows[1].subject == "Doorbell giveaway" and rows[1].body.startswith("Hi Councilmember")
+
+
+def test_slip_sheets_are_furniture() -> None:
+    """A production's separator or placeholder page holds no message text, only its stamp."""
+    page = printed.clean_page(4, "SLIP SHEET\n\nDocument Produced Natively\n\nCRW-000412\n")
+    assert page.lines == [] and page.bates == "CRW-000412"
+    page = printed.clean_page(5, "Page withheld in full\nFrom: A\nSubject: B\n\nBody\nCRW-000413\n")
+    assert "From: A" in page.lines  # a page with a header is a message, whatever else it says
+
+
+def test_reprint_of_a_message_at_the_page_top_after_a_reply_to_it_is_that_replys_history() -> None:
+    """An export prints a message, then a reply to it from its recipient that has no history of
+    its own on its page, and the message again at the next page top: the reply's history carried
+    over, not a third print. Once the reply shows history (a quote marker), the page-top block
+    is a print of its own again, as in real productions that print a thread's messages twice."""
+    ask = _block("Pelletier, Tom", "Tuesday, May 7, 2024 9:15 AM", "Albright, Renee",
+                 "Doorbell donation", "Can we accept the doorbells?")  # fmt: skip
+    reply = _block("Albright, Renee", "Thursday, May 9, 2024 4:48 PM", "Pelletier, Tom",
+                   "RE: Doorbell donation", "Only without the posting conditions.")  # fmt: skip
+    pages = [ask + "DC-000001", reply + "DC-000002", ask + "DC-000003"]
+    rows = split_text("\f".join(pages))
+    assert [m.page for m in rows] == [1, 2]
+    assert "Can we accept the doorbells?" in rows[1].quoted
+    history = "\n\nOn Tue, May 7, 2024, Tom wrote:\n> Can we\n> accept them\n> by Friday?"
+    marked = reply.replace("conditions.", "conditions." + history)
+    rows = split_text("\f".join([ask + "DC-000001", marked + "DC-000002", ask + "DC-000003"]))
+    assert [m.page for m in rows] == [1, 2, 3]
 
 
 def test_page_break_inside_a_header_and_running_headers() -> None:

@@ -47,6 +47,18 @@ def test_duplicates_without_message_id_by_content() -> None:
     assert resent.duplicate_of is None  # two Message-IDs: sent twice, not copied
 
 
+def test_two_prints_of_one_message_with_different_endings_are_duplicates() -> None:
+    """Two custodians' prints of one email share its opening, while their ends differ (one lists
+    the attachments, one carries the production's trailing stamp)."""
+    long_body = " ".join([OFFER] * 6)
+    base = {"from_": "Dana Reyes", "date": "2024-03-05T09:13:00", "subject": "Cameras"}
+    a = msg("a", body=long_body, **base)
+    b = msg("b", body=long_body + "\n\nAttachments: quote-rev-B.pdf; site-list.xlsx", **base)
+    other = msg("c", body=ACCEPT + " " + long_body, **base)
+    a, b, other = linked(a, b, other)
+    assert b.duplicate_of == "a" and other.duplicate_of is None
+
+
 def test_thread_by_references_even_when_the_reply_comes_first() -> None:
     reply = msg("r", message_id="<r@city.example>", in_reply_to="<m@vendor.example>", subject="Re: x")
     root = msg("m", message_id="<m@vendor.example>", subject="x")

@@ -7,7 +7,8 @@ the splitter uses to tell a freshly printed email from quoted history. Removed: 
 numbers (`Page 12 of 240`, a bare number at the top or foot of a page), State Department stamps
 (`UNCLASSIFIED U.S. Department of State Case No. … Doc No. … Date: …`, `RELEASE IN FULL/PART`),
 confidentiality stamps (`CONFIDENTIAL`, `FOR OFFICIAL USE ONLY`, ...), Gmail print titles and URL
-footers, and redaction codes (`(b)(6)`, `(b)(7)(C)`, `B6` standing alone or at a line's end).
+footers, redaction codes (`(b)(6)`, `(b)(7)(C)`, `B6` standing alone or at a line's end), and
+whole slip sheets (a separator or placeholder page for a withheld or natively produced document).
 Disclaimers that the sender's mail system appended to the message are the sender's text and stay.
 """
 
@@ -165,8 +166,25 @@ def clean_page(number: int, text: str) -> Page:
         out.pop()
     while out and not out[0].strip():
         out.pop(0)
-    page.lines = out
+    page.lines = [] if _slip_sheet(out) else out
     return page
+
+
+SLIP_TITLE = re.compile(
+    r"^(?:(?:separator|slip|placeholder|cover)\s+(?:sheet|page)|(?:page|document)s?\s+withheld\b.*"
+    r"|(?:document\s+)?produced\s+(?:in\s+)?native(?:ly)?\b.*)$",
+    re.I,
+)
+
+
+def _slip_sheet(lines: list[str]) -> bool:
+    """A production's slip sheet (separator, placeholder for a withheld or native document): a
+    page that names itself so on a line of its own and holds no message header. Its custodian
+    and page-range lines would otherwise end up in the body of the message before it."""
+    texts = [t.strip() for t in lines if t.strip()]
+    if not any(SLIP_TITLE.match(" ".join(t.split())) for t in texts):
+        return False
+    return not any((lab := label_of(t)) and lab[0] in ("from", "sent", "subject") for t in texts)
 
 
 def _sheet(text: str) -> int | None:

@@ -70,8 +70,9 @@ DATE_VALUE = re.compile(
     r"(?:,?\s+(?:at\s+)?\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?)?)(?P<rest>.*)$"
 )
 EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
-GMAIL_HEADER = re.compile(
-    r"^(?P<name>[^<>:]{0,80}?)\s*<(?P<email>[^<>\s@]+@[^<>\s]+)>\s*(?P<date>(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+GMAIL_HEADER = re.compile(  # the address may be redacted: <[REDACTED]>, <(b)(6)>
+    r"^(?P<name>[^<>:]{0,80}?)\s*<(?P<email>[^<>\s@]+@[^<>\s]+|\[[^\[\]<>]{1,30}\]|\(b\)\([^<>]{1,30})>"
+    r"\s*(?P<date>(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
     r"[a-z]*,?\s.*\d{4}.*|[A-Z][a-z]{2} \d{1,2}, \d{4}.*)?$"
 )
 

@@ -17,7 +17,9 @@ list of layouts (`_starts_message`):
    headers of HTML mail, never to a printed message's own header.
 2. *Marks of a fresh print* make it a new message: the first block of the document; a block at a
    page top in a Bates-stamped production (unless a `Page k of n` counter past 1 says the print
-   job runs on and the block could be quoted, below); a new State Department `Doc No.`; the
+   job runs on and the block could be quoted, below, or the block reprints a message already
+   printed, right under a reply to it from its recipient that shows no history yet: the reply's
+   history carried over); a new State Department `Doc No.`; the
    mailbox owner's name line above it (an Outlook print of a mailbox); its own subject printed
    as a title above it (webmail and phone prints); the rule the document prints above every
    message; each message header of a Gmail conversation print.
@@ -39,6 +41,7 @@ emails is 2,000 messages.
 **Body and quoted**: after a message's header, `body` is what its author wrote, up to the first
 quote marker or quoted header block; `quoted` is the rest (the forwarded or replied-to history).
 Text before the first header of a document is its own message when it is more than a title line
+(the subject printed over the header, as Thunderbird and Apple Mail do, is always a title)
 (a letter, or the tail of a message begun in the previous file), and is dropped as print furniture
 otherwise (an Outlook print's mailbox owner, a Gmail print's account line).
 """
@@ -226,6 +229,7 @@ class _Reading:
     indent: int = 0
     separator: str | None = None  # a rule printed above every message, the first one included
     history: set[tuple[frozenset[str], str]] = field(default_factory=set)  # headers read in this message
+    prints: set[tuple[frozenset[str], str]] = field(default_factory=set)  # messages printed so far
 
     def remember(self, block: Header) -> None:
         if key := _header_key(block):
@@ -237,6 +241,11 @@ class _Reading:
         key = _header_key(block)
         return key is not None and key in self.history
 
+    def printed_before(self, block: Header) -> bool:
+        """The block repeats a message this document has already printed as its own."""
+        key = _header_key(block)
+        return key is not None and key in self.prints
+
     def printed(self, block: Header, sure: bool) -> None:
         """A new message starts at `block`; `sure` when a mark of a fresh print said so, the only
         blocks this document's own header layout is learnt from."""
@@ -244,6 +253,8 @@ class _Reading:
         self.last_from, self.last_date = block.fields.get("from", ""), _iso(block)
         self.history = set()
         self.remember(block)
+        if key := _header_key(block):
+            self.prints.add(key)
         if self.layouts is None:
             self.layouts, self.indent = set(), block.indent
         if sure:
@@ -258,7 +269,14 @@ class _Reading:
 def _header_key(block: Header) -> tuple[frozenset[str], str] | None:
     """Sender's names and the minute sent: the same header however its sender is written."""
     date = _iso(block)
-    return (frozenset(_names(block.fields.get("from", ""))), date[:16]) if date else None
+    return (frozenset(_display_names(block.fields.get("from", ""))), date[:16]) if date else None
+
+
+def _display_names(sender: str) -> set[str]:
+    """The names a sender is printed with, without the address that one client adds and another
+    leaves off (`Gresham, Tom <TGresham@city.gov>` and `Gresham, Tom` are one sender)."""
+    bare = re.sub(r"<[^>]*>|\[\s*mailto:[^\]]*\]", " ", sender, flags=re.I)
+    return _names(bare) or _names(sender)
 
 
 def split_pages(pages: Iterable[Page], source: str) -> Iterator[Message | Page]:
@@ -280,32 +298,33 @@ def split_pages(pages: Iterable[Page], source: str) -> Iterator[Message | Page]:
             continue
         block: Header | None = None
         subject = line.gmail_subject or stream.gmail_subject
+        gmail = subject is not None  # a Gmail print: the whole document, or this print job's pages
         fresh = False
         if (
-            stream.gmail_subject
+            gmail
             and seen_header
             and line.top
             and _skip_gmail_title(stream.lines, i, subject, counted=True)
         ):
             gmail_pending = True  # the next print of a Gmail message begins on this page
             continue
-        if stream.gmail_subject and gmail_pending and seen_header:
+        if gmail and gmail_pending and seen_header:
             block = parse_gmail_header(stream.lines, i, True, subject)
             gmail_pending = block is None
             fresh = block is not None
-        elif stream.gmail_subject and not seen_header:
+        elif gmail and not seen_header:
             if gmail_pending:
                 _skip_gmail_title(stream.lines, i, stream.gmail_subject)
                 gmail_pending = False
                 continue
             block = parse_gmail_header(stream.lines, i, True, stream.gmail_subject)
-        elif stream.gmail_subject:
+        elif gmail:
             block = parse_gmail_header(stream.lines, i, False, subject)
             if block and _quoted_here(stream.lines, start, i, reading):
                 block = None
         if block is None and label_of(line.text):
             block = parse_header(stream.lines, i)
-        elif block is None and not stream.gmail_subject:
+        elif block is None and not gmail:
             block = parse_owa_header(stream.lines, i)
         if block is not None and not seen_header:
             reading.separator = _rule_above(stream.lines, start, i)
@@ -325,9 +344,8 @@ def split_pages(pages: Iterable[Page], source: str) -> Iterator[Message | Page]:
         if owner is not None and _rule(stream.lines[owner].text):
             stream.lines[owner].text = ""  # the rule over each message of an Outlook print
             owner = _line_above(stream.lines, start, owner)
-        if owner is not None and seen_header and (
-            _is_owner(stream, start, owner)
-            or line.near_top
+        if owner is not None and (
+            (seen_header and (_is_owner(stream, start, owner) or line.near_top))
             or _is_title(stream.lines[owner].text, block)
         ):
             stream.lines[owner].text = ""  # the mailbox owner's name over an Outlook print, a title
@@ -485,8 +503,18 @@ def _starts_message(
         return line.doc != lines[start].doc  # a State Department document is one message
     if line.bates is not None and (line.top or line.near_top):
         # a production prints each email on fresh pages, but a page counter past 1 says the
-        # print job (one message and its history, or a whole thread) runs on
-        if not (line.sheet and line.sheet > 1 and _could_be_quoted(lines, i, reading, block, True)):
+        # print job (one message and its history, or a whole thread) runs on; and a message the
+        # production has printed already, at the top of the page after a reply to it, is that
+        # reply's history carried over, not a third print
+        if line.sheet and line.sheet > 1:
+            if not _could_be_quoted(lines, i, reading, block, True):
+                return True
+        elif not (
+            reading.printed_before(block)
+            and _replies_to(reading.header, block)
+            and not _history_begun(lines, start, i, reading)
+            and _could_be_quoted(lines, i, reading, block)
+        ):
             return True
     above = _line_above(lines, start, i)
     if above is not None:
@@ -531,6 +559,27 @@ def _could_be_quoted(
         people = " ".join(fields.get(k, "") for k in ("from", "to", "cc", "required", "optional"))
         return _shares_person(reading.last_from, people)
     return True
+
+
+def _history_begun(lines: list[Line], start: int, i: int, reading: _Reading) -> bool:
+    """A quote marker or a quoted line stands somewhere in the message read so far (markers run
+    into the text in some dumps: `<addr> wrote:Thanks`)."""
+    return reading.quoting or any(
+        is_quote_marker(x.text) or x.text.lstrip().startswith(">") or " wrote:" in x.text
+        for x in lines[start:i]
+    )
+
+
+def _replies_to(here: Header | None, block: Header) -> bool:
+    """`here` answers `block`: a reply on its subject, from someone the block was sent to."""
+    if here is None:
+        return False
+    mine, theirs = (h.fields.get("subject") or "" for h in (here, block))
+    reply = re.match(r"(?i)\s*(?:re|aw|sv|rv|res)\s*:", mine) is not None
+    if not reply or normalize_subject(mine) != normalize_subject(theirs):
+        return False
+    got = " ".join(block.fields.get(k, "") for k in ("to", "cc"))
+    return bool(_display_names(here.fields.get("from", "")) & _names(got))
 
 
 def _other_topic(block: Header, here: Header | None) -> bool:
