@@ -2,9 +2,9 @@
 the binder has the pages asked for, every page Bates-stamped as a records office would, with the
 messages a reader sees in it (each document's expectations moved to its place in the binder).
 
-Gmail conversation prints are left out: their title line names the whole print, so a binder of
-them would be a different document. Used by test_printed.py (a short binder) and by
-scripts/bench_ingest.py (2,000 pages, as text and as PDF).
+Gmail conversation prints go in too: each print job's title line names its own pages, so a
+Gmail print between Outlook prints is read as Gmail where it stands. Used by test_printed.py (a
+short binder) and by scripts/bench_ingest.py (2,000 pages, as text and as PDF).
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ def documents() -> list[tuple[list[str], list[dict]]]:
     out = []
     for sidecar in sorted(PRINTED.glob("*.expected.json")):
         pages = (PRINTED / sidecar.name.replace(".expected.json", ".txt")).read_text().split("\f")
-        if clean_page(1, pages[0]).gmail_subject:
-            continue
         out.append((pages, json.loads(sidecar.read_text())["messages"]))
     return out
 

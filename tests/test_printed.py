@@ -588,6 +588,26 @@ def test_gmail_print_with_a_redacted_address_and_in_the_middle_of_a_binder() -> 
     assert rows[1].subject == "Doorbell giveaway" and rows[1].body.startswith("Hi Councilmember")
 
 
+def test_zimbra_print_date_on_the_sender_row_and_attachment_list() -> None:
+    """Zimbra prints the date at the right of the sender's row, right-aligns its labels (`To :`)
+    with wrapped values under the value column, and lists attachments under the header: the date
+    is the message's date and the file names are attachments, not the first lines of the body."""
+    text = ("From : Greg Tallis <gt@flock.example.com>              Tue, Mar 12, 2024 03:20 PM\n"
+            "Subject : RE: Falcon pilot\n     To : Dana Kessler <dk@pd.example.gov>\n"
+            "Attachments : OrderForm_rev2.pdf (212 KB)\n              COI_2024.pdf (96 KB)\n\n"
+            "Dana,\n\nBoth forms attached.\n\n"
+            "From : Dana Kessler <dk@pd.example.gov>                Wed, Mar 13, 2024 08:05 AM\n"
+            "Subject : RE: Falcon pilot\n     To : Greg Tallis <gt@flock.example.com>\n\n"
+            "  1 attachment\n  Signed_OrderForm.pdf (220 KB)\n\nSigned and returned.\n")  # fmt: skip
+    rows = split_text(text)
+    assert [(m.from_, m.date, m.attachments) for m in rows] == [
+        ("Greg Tallis <gt@flock.example.com>", "2024-03-12T15:20:00", ["OrderForm_rev2.pdf (212 KB)",
+         "COI_2024.pdf (96 KB)"]),
+        ("Dana Kessler <dk@pd.example.gov>", "2024-03-13T08:05:00", ["Signed_OrderForm.pdf (220 KB)"]),
+    ]  # fmt: skip
+    assert [m.body for m in rows] == ["Dana,\n\nBoth forms attached.", "Signed and returned."]
+
+
 def test_slip_sheets_are_furniture() -> None:
     """A production's separator or placeholder page holds no message text, only its stamp."""
     page = printed.clean_page(4, "SLIP SHEET\n\nDocument Produced Natively\n\nCRW-000412\n")

@@ -182,8 +182,44 @@ def _tidy_brackets(value: str) -> str:
 
 
 def _value_indent(raw: str) -> int:
-    m = re.match(r"^(\s*\S+\s*:?)(\s{2,})\S", raw)
+    """The column a label row's value starts at, when the labels are laid out as a column (a
+    wide gap after the label, or Zimbra's `Attachments : x`): wrapped value lines line up there."""
+    m = re.match(r"^(\s*\S+\s*:?)(\s{2,})\S", raw) or re.match(r"^(\s*[A-Za-z]+ :)(\s)\S", raw)
     return len(m.group(1)) + len(m.group(2)) if m else 0
+
+
+# Zimbra prints the date on the sender's row: "From : Name <a@b.org>          Wed, Mar 06, 2024 10:42 AM".
+_FROM_DATE = re.compile(r"^(?P<from>.*?(?:>\s*|\S\s{3,}))(?P<date>\S.*)$")
+# A web client's attachment list under the header: "1 attachment", then the files, "x.pdf (212 KB)".
+_ATTACHED_COUNT = re.compile(r"^\d{1,3} attachments?(?:\s*\([\d.,]+\s*[KMG]?B\))?$", re.I)
+_ATTACHED_FILE = re.compile(r"^\S.{0,200}\.\w{2,5}\s*(?:\([\d.,]+\s*[KMG]?B\))?$", re.I)
+
+
+def _date_on_from_row(fields: dict[str, list[str]]) -> None:
+    if "date" in fields or not fields.get("from"):
+        return
+    m = _FROM_DATE.match(fields["from"][0].rstrip())
+    if not m:
+        return
+    d = DATE_VALUE.match(m.group("date"))
+    if d and not d.group("rest").strip() and re.search(r"\d{1,2}:\d{2}", d.group("d")):
+        fields["from"][0] = m.group("from").rstrip()
+        fields["date"] = [d.group("d")]
+
+
+def _attachment_list(lines: list[Line], j: int, fields: dict[str, list[str]]) -> int:
+    """Take "1 attachment" and the file lines under it into the header: they are not body."""
+    k = next_nonblank(lines, j, 2)
+    if k is None or not _ATTACHED_COUNT.match(lines[k].text.strip()):
+        return j
+    names, k = [], k + 1
+    while k < len(lines) and _ATTACHED_FILE.match(lines[k].text.strip()):
+        names.append(lines[k].text.strip())
+        k += 1
+    if not names:
+        return j
+    fields.setdefault("attachments", []).append("; ".join(names))
+    return k
 
 
 def parse_header(lines: list[Line], i: int) -> Header | None:
@@ -284,6 +320,9 @@ def _parse_rows(lines: list[Line], i: int) -> Header | None:
         j += 1
     if order and order[-1] == "date" and fields["date"]:
         _split_date_rest(lines, j - 1, fields)
+    _date_on_from_row(fields)
+    if order:
+        j = _attachment_list(lines, j, fields)
     head = lines[i].text
     sep = re.match(r"^\s*>?\s*[^:]{1,24}:([ \t]*)", head)
     gap = sep.group(1) if sep else ""

@@ -687,9 +687,9 @@ def build(draft: _Draft, source: str) -> Message:
         body = f"{invite}\n\n{body}" if body else invite
     first = next((x for x in lines if x.text.strip()), lines[0])
     bates = first.bates or next((x.bates for x in lines if x.bates), None)
-    attachments = [
-        a.strip() for a in re.split(r"[;]|,\s+(?=\S+\.\w{2,4}\b)", f.get("attachments", "")) if a.strip()
-    ]
+    # "a.pdf; b.doc", "a.pdf, b.doc", and a wrapped list of sized files "a.pdf (212 KB) b.pdf (96 KB)"
+    files = re.split(r"[;]|,\s+(?=\S+\.\w{2,4}\b)|(?<=B\))\s+(?=\S)", f.get("attachments", ""))
+    attachments = [a.strip() for a in files if a.strip()]
     return Message(
         id=source,
         source=source,
