@@ -13,7 +13,15 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from influence.errors import InfluenceError
@@ -68,15 +76,29 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @contextmanager
-def progress(what: str) -> Iterator[Callable[[Any], None]]:
-    """A live count of messages on stderr (only on a terminal, so logs stay clean)."""
-    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} messages"),
-                   TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)  # fmt: skip
+def progress(what: str, inputs: list[Path] | None = None) -> Iterator[Callable[[Any], None]]:
+    """Live progress on stderr (only on a terminal, so logs stay clean): messages done,
+    messages/s, and the share of input bytes read with an ETA when the inputs are known."""
+    from influence.progress import InputProgress
+
+    tracker = InputProgress(inputs) if inputs and err.is_terminal else None
+    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                   TextColumn("{task.fields[messages]} messages, {task.fields[rate]}/s"),
+                   *((BarColumn(), TaskProgressColumn(), TimeRemainingColumn()) if tracker else ()),
+                   TimeElapsedColumn(), console=err, transient=True,
+                   disable=not err.is_terminal)  # fmt: skip
     with bar:
-        task = bar.add_task(what, total=None)
+        task = bar.add_task(what, total=tracker.total if tracker else None, messages=0, rate="-")
+        count = 0
 
         def tick(message: Any) -> None:
-            bar.update(task, advance=1, description=f"{what} {message.source}")
+            nonlocal count
+            count += 1
+            elapsed = bar.tasks[0].elapsed or 0
+            rate = f"{count / elapsed:,.0f}" if elapsed > 1 else "-"
+            done = {"completed": tracker.done(message)} if tracker else {}
+            bar.update(task, description=f"{what} {escape(message.source or '')}", messages=f"{count:,}",
+                       rate=rate, **done)  # fmt: skip
 
         yield tick
 
@@ -122,6 +144,16 @@ def score(
     ] = None,
     ocr: OcrOpt = False,
     first_pass_only: FirstPassOpt = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Run on a Dask cluster: a scheduler address "
+                     "(tcp://host:8786), or 'local' for worker processes on this machine."),
+    ] = None,
+    parts: Annotated[
+        Path | None,
+        typer.Option("--parts", help="With --scheduler: also write a partitioned Parquet dataset "
+                     "(one part per partition) into this folder."),
+    ] = None,
 ) -> None:
     """Score every message for promotion-for-gifts; one row per message, in input order."""
     use_ocr(ocr)
@@ -129,15 +161,30 @@ def score(
     from influence.pipeline import score_paths
     from influence.reports.html import ReviewWriter
 
+    if parts and not scheduler:
+        raise typer.BadParameter("--parts needs --scheduler (a local run writes one file)")
     loaded = load_model(model)
     loaded.use_rerank = not first_pass_only
     review = ReviewWriter(html, loaded, spacy_model=spacy_model, inputs=inputs) if html else nullcontext()
-    with review as sink, progress("scoring") as tick:
-        summary = score_paths(inputs, out, model=loaded, spacy_model=spacy_model, top=top, workers=workers,
-                              on_message=tick, on_row=sink.add if sink else None)  # fmt: skip
+    with review as sink, progress("scoring", inputs) as tick:
+        if scheduler:
+            from influence.distributed import score_on_cluster
+
+            def on_row(row: Any) -> None:
+                tick(row.message)
+                if sink:
+                    sink.add(row)
+
+            summary = score_on_cluster(inputs, out, scheduler=scheduler, model_dir=model,
+                                       use_rerank=not first_pass_only, spacy_model=spacy_model, top=top,
+                                       parts=parts, workers=workers, on_row=on_row)  # fmt: skip
+        else:
+            summary = score_paths(inputs, out, model=loaded, spacy_model=spacy_model, top=top,
+                                  workers=workers, on_message=tick,
+                                  on_row=sink.add if sink else None)  # fmt: skip
     if top and summary.top:
         print_top(summary.top)
-    wrote = [str(p) for p in (out, html) if p and p != "-"]
+    wrote = [str(p) for p in (out, html) if p and p != "-"] + ([f"{parts}/part-*.parquet"] if parts else [])
     for note in summary.notes:
         err.print(f"[yellow]Warning:[/yellow] {escape(note)}", highlight=False)
     err.print(escape(summary.line() + (f"; wrote {', '.join(wrote)}" if wrote else "")), highlight=False)

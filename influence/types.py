@@ -6,6 +6,18 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
+@dataclass(frozen=True)
+class ByteRange:
+    """Part of a large mbox or JSONL file, cut where a message starts, so that separate workers
+    can read one file: `index` and `line` are those of its first message (message ids and
+    citations stay those of a whole-file read)."""
+
+    start: int
+    end: int | None  # None: to the end of the file
+    index: int  # messages (mbox) or rows (JSONL) before this range
+    line: int  # the line number `start` is on
+
+
 @dataclass
 class Message:
     """One message as read from a dump, with enough provenance for a reporter to cite it.

@@ -529,8 +529,8 @@ def test_reader_crash_mid_file_keeps_earlier_messages(tmp_path: Path, monkeypatc
     path = write(tmp_path / "cut.mbox", MBOX)
     real_chunks = mbox.iter_chunks
 
-    def cut(p: Path):
-        chunks = real_chunks(p)
+    def cut(p: Path, span=None):
+        chunks = real_chunks(p, span)
         yield next(chunks)
         raise OSError("disk read error")
 

@@ -19,7 +19,7 @@ from typing import Any
 from influence.errors import InputError
 from influence.readers import archive, eml, mbox, msg, pdf, text
 from influence.readers.tabular import Csv, JsonLines, Parquet
-from influence.types import Message
+from influence.types import ByteRange, Message
 
 HEAD_BYTES = 8192
 
@@ -65,8 +65,9 @@ def iter_files(path: Path) -> Iterator[Path]:
                 yield Path(root) / name
 
 
-def read_file(path: Path, source: str | None = None) -> Iterator[Message]:
-    """Messages of one file; failures become error rows, never exceptions."""
+def read_file(path: Path, source: str | None = None, span: ByteRange | None = None) -> Iterator[Message]:
+    """Messages of one file (or of one `split` range of it); failures become error rows, never
+    exceptions."""
     source = source or str(path)
     try:
         if path.stat().st_size == 0:
@@ -85,16 +86,32 @@ def read_file(path: Path, source: str | None = None) -> Iterator[Message]:
         return
     count = 0
     try:
-        for message in reader.read(path, source):
+        for message in reader.read(path, source, span) if span else reader.read(path, source):
             count += 1
             yield message
     except Exception as exc:  # a reader failing mid-file: keep what it gave, report the rest
         what = f"after {count} messages" if count else "before any message"
         yield Message(
-            id=f"{source}#error" if count else source,
+            id=(f"{source}@{span.start}" if span else source) + ("#error" if count else ""),
             source=source,
             error=f"{reader.NAME} reader failed {what}: {exc}",
         )
+
+
+def split_file(path: Path, every: int) -> list[ByteRange | None]:
+    """Ranges of about `every` bytes that separate workers can read, for the formats that can be
+    cut between messages (mbox, JSONL); one range, the whole file, for every other file."""
+    try:
+        if path.stat().st_size <= every:
+            return [None]
+        reader = sniff(path)
+    except OSError:
+        return [None]  # read_file reports it
+    cut = getattr(reader, "split", None)
+    if cut is None:
+        return [None]
+    spans = cut(path, every)
+    return [None] if len(spans) == 1 else list(spans)
 
 
 def check_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:

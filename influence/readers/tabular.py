@@ -18,7 +18,7 @@ from influence.readers.rfc822 import (
     looks_like_headers,
     parse_text,
 )
-from influence.types import Message
+from influence.types import ByteRange, Message
 
 TEXT_COLUMNS = ("text", "body", "message", "content", "rawtext", "raw_text", "email")
 ID_COLUMNS = ("id", "doc_id", "docid", "docnumber")
@@ -114,11 +114,29 @@ class JsonLines:
         return 0
 
     @staticmethod
-    def read(path: Path, source: str) -> Iterator[Message]:
+    def split(path: Path, every: int) -> list[ByteRange]:
+        """Cut the file into ranges of about `every` bytes at line starts (one scan, no parsing)."""
+        cuts = [ByteRange(0, None, 0, 1)]
+        index = offset = 0
+        with path.open("rb") as fh:
+            for lineno, raw in enumerate(fh, 1):
+                if offset - cuts[-1].start >= every and raw.strip():
+                    cuts.append(ByteRange(offset, None, index, lineno))
+                index += bool(raw.strip())
+                offset += len(raw)
+        return [ByteRange(c.start, n.start, c.index, c.line) for c, n in zip(cuts, cuts[1:])] + [cuts[-1]]
+
+    @staticmethod
+    def read(path: Path, source: str, span: ByteRange | None = None) -> Iterator[Message]:
         def rows() -> Iterator[tuple[int, int | None, Any]]:
-            index = 0
+            index = span.index if span else 0
             with path.open("rb") as fh:
-                for lineno, raw in enumerate(fh, 1):
+                fh.seek(span.start if span else 0)
+                offset = span.start if span else 0
+                for lineno, raw in enumerate(fh, span.line if span else 1):
+                    if span and span.end is not None and offset >= span.end:
+                        return
+                    offset += len(raw)
                     if not raw.strip():
                         continue
                     index += 1
