@@ -59,9 +59,11 @@ GATES ?= --fail-under average_precision=0.945 --fail-under recall_at_precision_9
 gate: $(VENV)/.installed
 	$(BIN)/influence evaluate corpora/labeled --split test --report out/evaluation $(GATES)
 
-# Speed and memory: score vs a bare TF-IDF scorer, then ingest (pages/s, messages/s).
-bench: $(VENV)/.installed
+# Speed and memory: score vs a bare TF-IDF scorer (in-process, then whole process with the
+# ratios of issue 12 and Dask scaling from 1 to 2 workers), then ingest (pages/s, messages/s).
+bench: $(VENV)/.installed-test
 	$(BIN)/python scripts/bench.py --shared $(SHARED)
+	$(BIN)/python scripts/bench_scale.py --shared $(SHARED)
 	$(BIN)/python scripts/bench_ingest.py --shared $(SHARED)
 
 # Printed-email splitting: every corpora/printed document (text and rendered PDF) against its

@@ -34,7 +34,8 @@ from influence.threads import Linker
 from influence.types import SCORE_COLUMNS, ByteRange, Message, ScoredRow
 
 PLUGIN = "influence-scorer"
-PARTITION_BYTES = 32 * 2**20  # input bytes per task: big enough to pay for a task, small enough to retry
+PARTITION_BYTES = 32 * 2**20  # input bytes per task, at most: small enough to retry cheaply
+MIN_PARTITION_BYTES = 2**20  # and at least: a task must pay for its scheduling
 PARTITION_FILES = 256  # small files grouped into one task
 RETRIES = 2  # a task that raised is tried this many more times before the client takes it over
 
@@ -188,20 +189,21 @@ def score_on_cluster(
     top: int = 0,
     parts: str | Path | None = None,
     workers: int | None = None,
-    every: int = PARTITION_BYTES,
+    every: int | None = None,
     on_row: Callable[[ScoredRow], None] | None = None,
     on_partition: Callable[[int, Any], None] | None = None,
 ) -> Summary:
     """`score_paths` on a Dask cluster: the same rows, in the same order, to `out` (and one
-    Parquet part per partition under `parts`). `on_partition(k, client)` runs after partition k
-    is written (progress; tests use it to kill a worker mid-run)."""
+    Parquet part per partition under `parts`). Partitions hold `every` input bytes (default: a
+    quarter of each worker's share, 1 to 32 MB). `on_partition(k, client)` runs after partition
+    k is written (progress; tests use it to kill a worker mid-run)."""
     output_format(out)
     model = load_model(model_dir)  # fail here, before a cluster starts, on a bad model
     model.use_rerank = use_rerank
     summary = Summary(threshold=model.threshold, notes=pattern_drift(model, spacy_model))
     if note := model.rerank_note():
         summary.notes.append(note)
-    partitions = list(plan(inputs, every))  # one scan of the inputs' sizes, before any work
+    sizes = [p.stat().st_size for root in check_paths(inputs) for p in iter_files(root) if p.is_file()]
     if parts is not None:
         Path(parts).mkdir(parents=True, exist_ok=True)
         for old in Path(parts).glob("part-*.parquet"):
@@ -212,6 +214,9 @@ def score_on_cluster(
         client.register_plugin(_scorer_class()(
             str(model_dir) if model_dir else None, use_rerank, spacy_model, threads
         ))  # fmt: skip
+        if every is None:  # enough partitions to keep every worker busy, none too big to retry
+            every = min(PARTITION_BYTES, max(MIN_PARTITION_BYTES, sum(sizes) // (4 * n_workers)))
+        partitions = list(plan(inputs, every))
         started_with = set(client.scheduler_info()["workers"])
         rows = _ordered(client, partitions, 2 * n_workers + 1, model, spacy_model, summary, parts,
                         on_partition)  # fmt: skip

@@ -199,3 +199,20 @@ def test_text_with_brackets_is_printed_as_written(tmp_path: Path, small_model: P
     missing = tmp_path / "dump[embed]"
     result = invoke("score", missing, "-m", small_model, "-o", tmp_path / "a.csv")
     assert result.exit_code != 0 and "dump[embed]" in result.output
+
+
+def test_scoring_an_ingest_export_scores_what_scoring_the_files_does(tmp_path: Path) -> None:
+    """`influence ingest` writes each message's own words and its quoted history apart (and
+    messages with no words of their own, only a subject or a forward): scoring that JSONL must
+    give the rows that scoring the original files gives, sources included."""
+    exported = tmp_path / "messages.jsonl"
+    assert invoke("ingest", SAMPLE_DUMP, "-o", exported).exit_code == 0
+    direct, again = tmp_path / "direct.csv", tmp_path / "again.csv"
+    assert invoke("score", SAMPLE_DUMP, "-o", direct).exit_code == 0
+    assert invoke("score", exported, "-o", again).exit_code == 0
+    with direct.open() as a, again.open() as b:
+        rows_a, rows_b = list(csv.DictReader(a)), list(csv.DictReader(b))
+    assert len(rows_a) == len(rows_b) >= 50
+    keep = ("id", "source", "score", "flagged", "evidence", "thread_id", "duplicate_of")
+    assert [{k: r[k] for k in keep} for r in rows_b] == [{k: r[k] for k in keep} for r in rows_a]
+    assert any(r["evidence"] and '"quote"' in r["evidence"] for r in rows_a)  # quoted history counts

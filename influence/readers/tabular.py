@@ -30,6 +30,8 @@ HEADER_COLUMNS = {
     "subject": ("subject", "extractedsubject"),
     "message_id": ("message_id", "message-id", "messageid"),
     "in_reply_to": ("in_reply_to", "in-reply-to"),
+    "references": ("references",),
+    "source": ("source",),  # an `influence ingest` export names the file each message came from
     "page": ("page",),
     "bates": ("bates", "bates_number"),
 }
@@ -57,13 +59,26 @@ def row_to_message(row: dict[str, Any], *, source: str, index: int, line: int | 
     rid = _pick(lower, ID_COLUMNS)
     mid = str(rid) if rid is not None else f"{source}:{index}"
     locator: dict[str, Any] = {"line": line}
+    # `influence ingest` writes the author's words and the quoted history apart: read both back,
+    # so that scoring its output scores what scoring the original files would
+    quoted = lower.get("quoted")
+    quoted = quoted.strip() if isinstance(quoted, str) else ""
+    empty = any(lower.get(c) == "" for c in TEXT_COLUMNS)  # written, but empty: not missing
+    headed = any(_pick(lower, HEADER_COLUMNS[k]) for k in ("from_", "date", "subject"))
+    if text is None and (quoted or (empty and headed and not lower.get("error"))):
+        text = ""  # a message with no words of its own (a forward, a subject-only note)
     if text is None:
-        return Message(id=mid, source=source, error="row has no text", **locator)
+        error = lower.get("error")
+        origin = _pick(lower, HEADER_COLUMNS["source"])
+        return Message(id=mid, source=str(origin or source), error=str(error) if error else "row has no text",
+                       **locator)  # fmt: skip
     text = str(text)
     if looks_like_headers(text):
         msg = parse_text(text, id=mid, source=source, **locator)
     else:
         msg = Message(id=mid, source=source, body=text.strip(), **locator)
+    if quoted:
+        msg.quoted = f"{msg.quoted}\n\n{quoted}" if msg.quoted else quoted
     for attr, names in HEADER_COLUMNS.items():
         value = _pick(lower, names)
         if value is None:
