@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from collections import OrderedDict
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -80,6 +82,32 @@ def _sentences(doc: Doc) -> list[str]:
     return [s for s in out if len(s) > 3][:MAX_SENTENCES] or [doc.text[:MAX_SENTENCE_CHARS] or " "]
 
 
+# Threads repeat the same quoted history in every reply, and a dump holds the same message in
+# several exports: each distinct sentence is encoded once per process (and per encoder). The key
+# is the sentence itself (at most MAX_SENTENCE_CHARS), so a hit is never another sentence's vector.
+CACHE_SENTENCES = 50_000  # 384 float32 each: about 75 MB at most
+_CACHES: WeakKeyDictionary[Any, OrderedDict[str, np.ndarray]] = WeakKeyDictionary()
+
+
+def encode(texts: list[str], batch_size: int = 64) -> np.ndarray:
+    """Normalised embeddings of `texts`, encoding only those this process has not seen lately."""
+    model = encoder()
+    cache = _CACHES.setdefault(model, OrderedDict())
+    missing = list(dict.fromkeys(t for t in texts if t not in cache))
+    if missing:
+        fresh = model.encode(missing, batch_size=batch_size, normalize_embeddings=True,
+                             show_progress_bar=False, convert_to_numpy=True)  # fmt: skip
+        for text, vec in zip(missing, fresh):
+            cache[text] = vec
+    out = np.empty((len(texts), DIM), dtype=np.float32)
+    for i, text in enumerate(texts):
+        out[i] = cache[text]
+        cache.move_to_end(text)
+    while len(cache) > max(CACHE_SENTENCES, len(texts)):
+        cache.popitem(last=False)
+    return out
+
+
 def doc_vectors(docs: Iterable[Doc], batch_size: int = 64) -> np.ndarray:
     """Per doc: the mean and the element-wise max of its sentence embeddings (what the message is
     about, and its most distinctive sentence), and the embedding of its linked sentences (where
@@ -90,9 +118,7 @@ def doc_vectors(docs: Iterable[Doc], batch_size: int = 64) -> np.ndarray:
     sentences = [_sentences(d) for d in docs]
     linked = [linked_text(d)[: 4 * MAX_SENTENCE_CHARS] or d.text[:MAX_SENTENCE_CHARS] or " " for d in docs]
     flat = [s for ss in sentences for s in ss]
-    model = encoder()
-    vectors = model.encode(flat + linked, batch_size=batch_size, normalize_embeddings=True,
-                           show_progress_bar=False, convert_to_numpy=True)  # fmt: skip
+    vectors = encode(flat + linked, batch_size)
     sent_vecs, linked_vecs = vectors[: len(flat)], vectors[len(flat) :]
     out = np.empty((len(docs), 3 * DIM), dtype=np.float32)
     start = 0

@@ -48,8 +48,22 @@ def test_vectors_pool_sentences_and_add_the_linked_ones(monkeypatch: pytest.Monk
     assert np.allclose(X[0, DIM : 2 * DIM], first.max(axis=0), atol=1e-6)
     # No linked sentence in routine mail: the opening of the text stands in for it.
     assert "Range is closed Friday. Qualification moves to Monday." in fake.seen
-    assert any("free doorbells" in t and "10 uses" in t for t in fake.seen[-1:])
+    # the linked sentence (gift and promotion meet) is embedded, once though it is also a sentence
+    assert sum("free doorbells" in t and "10 uses" in t for t in fake.seen) == 1
     assert doc_vectors([]).shape == (0, 3 * DIM)
+
+
+def test_each_distinct_sentence_is_encoded_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every reply in a thread quotes the history again: its sentences are not encoded again, and
+    the vectors are those a fresh encoding gives."""
+    fake = FakeEncoder()
+    monkeypatch.setattr(embeddings, "encoder", lambda: fake)
+    history = "On Monday the vendor offered ten cameras. The chief asked for a quote first."
+    first = doc_vectors(_docs(f"Thanks, see below. {history}"))
+    seen = len(fake.seen)
+    again = doc_vectors(_docs(f"Agreed, see below. {history}", f"Thanks, see below. {history}"))
+    assert len(fake.seen) - seen == 2  # the new opening sentence, and that reply's own stand-in
+    assert np.allclose(again[1], first[0]) and not np.allclose(again[0], first[0])
 
 
 def test_a_long_dump_is_embedded_within_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
