@@ -325,6 +325,65 @@ def evaluate(
         raise typer.Exit(1)
 
 
+review_app = typer.Typer(
+    help="Review a dump: a project file of its messages, their scores and your labels.", no_args_is_help=True
+)
+app.add_typer(review_app, name="review")
+ProjectOpt = Annotated[Path, typer.Option("--project", "-p", help="The review project file (SQLite).")]
+
+
+@review_app.command("init")
+@friendly
+def review_init(
+    inputs: Inputs,
+    project: ProjectOpt,
+    model: ModelOpt = None,
+    spacy_model: SpacyOpt = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes for spaCy and the model.")] = None,
+    first_pass_only: FirstPassOpt = False,
+) -> None:
+    """Add a dump to a review project (created if new): every message it lacks, scored. Re-run it
+    on a grown dump, or after an interrupted run, to add only what is missing."""
+    from influence.model import load_model
+    from influence.review import init
+
+    loaded = load_model(model)
+    loaded.use_rerank = not first_pass_only
+    with progress("adding", inputs) as tick:
+        added, state = init(project, inputs, model=loaded, spacy_model=spacy_model, workers=workers,
+                            on_message=tick)  # fmt: skip
+    err.print(escape(f"added {added} messages to {project}: {state.line()}"), highlight=False)
+
+
+@review_app.command("label")
+@friendly
+def review_label(
+    message_id: Annotated[str, typer.Argument(help="The message's id (the `id` column).")],
+    label: Annotated[str, typer.Argument(help="positive, negative, unsure, or undo.")],
+    project: ProjectOpt,
+    reviewer: Annotated[str, typer.Option(help="Who judged it (default: your login name).")] = "",
+    note: Annotated[str | None, typer.Option(help="Why, in your words.")] = None,
+) -> None:
+    """Label one message (committed before the command returns)."""
+    import getpass
+
+    from influence.project import add_label, open_project
+
+    with open_project(project) as db:
+        n = add_label(db, message_id, label, reviewer or getpass.getuser(), note)
+    err.print(escape(f"label {n}: {message_id} {label}"), highlight=False)
+
+
+@review_app.command("status")
+@friendly
+def review_status(project: ProjectOpt) -> None:
+    """What the project holds: messages, scores, labels, model versions."""
+    from influence.project import open_project, status
+
+    with open_project(project) as db:
+        typer.echo(status(db).line())
+
+
 def main() -> None:
     app(prog_name="influence")
 

@@ -1,0 +1,178 @@
+"""The review project file: adding a dump (again, grown, after a kill), labels and the audit log
+that cannot be rewritten, schema versions."""
+
+from __future__ import annotations
+
+import mailbox
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from influence import project as proj
+from influence.model import load_model
+from influence.review import init
+from tests.conftest import SAMPLE_DUMP, labeled_rows
+from tests.test_cli import invoke
+
+
+@pytest.fixture(scope="module")
+def first_pass():
+    model = load_model()
+    model.use_rerank = False
+    return model
+
+
+def test_init_adds_a_dump_once_and_then_only_what_is_new(tmp_path: Path, first_pass) -> None:
+    dump = tmp_path / "dump"
+    shutil.copytree(SAMPLE_DUMP, dump)
+    db_path = tmp_path / "review.db"
+    added, state = init(db_path, [dump], model=first_pass, workers=1)
+    assert added == state.messages == state.scored + state.errors >= 50
+    again, state2 = init(db_path, [dump], model=first_pass, workers=1)
+    assert again == 0 and state2.messages == state.messages
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "rep@vendor.example.com", "lt@pd.example.gov", "Late addition"
+    msg.set_content("Ten more sign-ups and the two extra cameras are yours, free.")
+    (dump / "late.eml").write_bytes(msg.as_bytes())
+    grown, state3 = init(db_path, [dump], model=first_pass, workers=1)
+    assert grown == 1 and state3.messages == state.messages + 1
+    with proj.open_project(db_path) as db:
+        ids = [r[0] for r in db.execute("SELECT id FROM messages ORDER BY seq")]
+        assert len(ids) == len(set(ids)) and ids[-1] == str(dump / "late.eml")
+        assert db.execute("SELECT COUNT(*) FROM scores").fetchone()[0] == len(ids)
+        actions = [r[0] for r in db.execute("SELECT action FROM audit ORDER BY n")]
+        assert actions[:3] == ["migrate", "model", "init"] and actions.count("init") == 3
+
+
+def test_labels_are_append_only_and_undo_takes_back_the_latest(tmp_path: Path, first_pass) -> None:
+    db_path = tmp_path / "review.db"
+    init(db_path, [SAMPLE_DUMP], model=first_pass, workers=1)
+    with proj.open_project(db_path) as db:
+        first, second = (r[0] for r in db.execute("SELECT id FROM messages ORDER BY seq LIMIT 2"))
+        proj.add_label(db, first, "unsure", "dana")
+        proj.add_label(db, first, "positive", "dana", note="cameras for sign-ups")
+        proj.add_label(db, second, "negative", "dana")
+        assert proj.current_labels(db) == {first: "positive", second: "negative"}
+        proj.add_label(db, first, "undo", "dana")
+        assert proj.current_labels(db) == {first: "unsure", second: "negative"}
+        with pytest.raises(proj.ProjectError, match="Unknown label"):
+            proj.add_label(db, first, "maybe", "dana")
+        with pytest.raises(proj.ProjectError, match="No message"):
+            proj.add_label(db, "not-an-id", "positive", "dana")
+        for sql in ("UPDATE labels SET label = 'negative'", "DELETE FROM labels", "DELETE FROM audit"):
+            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+                db.execute(sql)
+        notes = [r[0] for r in db.execute("SELECT detail FROM audit WHERE action = 'label'")]
+        assert len(notes) == 4 and "cameras for sign-ups" in notes[1]
+
+
+def test_cli_review_init_label_and_status(tmp_path: Path) -> None:
+    db_path = tmp_path / "p.db"
+    result = invoke("review", "init", SAMPLE_DUMP, "-p", db_path, "--first-pass-only", "--workers", "1")
+    assert result.exit_code == 0 and "added 50 messages" in result.output
+    with proj.open_project(db_path) as db:
+        first = db.execute("SELECT id FROM messages ORDER BY seq LIMIT 1").fetchone()[0]
+    result = invoke("review", "label", first, "positive", "-p", db_path, "--reviewer", "kim", "--note", "x")
+    assert result.exit_code == 0
+    shown = invoke("review", "status", "-p", db_path).output
+    assert "1 labelled, 1 positive" in shown and "knee rule: keep reading" in shown
+    missing = invoke("review", "status", "-p", tmp_path / "none.db")
+    assert missing.exit_code == 2 and "No review project" in missing.output
+
+
+def test_a_project_from_a_newer_release_is_refused_and_a_bare_file_is_migrated(tmp_path: Path) -> None:
+    newer = tmp_path / "newer.db"
+    with sqlite3.connect(newer) as db:
+        db.execute(f"PRAGMA user_version={proj.SCHEMA_VERSION + 1}")
+    with pytest.raises(proj.ProjectError, match="newer influence"):
+        proj.connect(newer)
+    bare = tmp_path / "bare.db"
+    sqlite3.connect(bare).close()
+    with proj.open_project(bare) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == proj.SCHEMA_VERSION
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(proj.ProjectError, match="not a review project"):
+        proj.connect(junk)
+
+
+def _mbox(path: Path, n: int) -> None:
+    rows = labeled_rows()
+    box = mailbox.mbox(str(path))
+    for i in range(n):
+        msg = EmailMessage()
+        msg["From"] = "Dana Reyes <dreyes@vendor.example.com>"
+        msg["To"] = "records@pd.example.gov"
+        msg["Subject"] = f"message {i}"
+        msg.set_content(rows[i % len(rows)]["text"])
+        box.add(msg)
+    box.flush()
+
+
+def _count(db_path: Path) -> int:
+    try:
+        with sqlite3.connect(db_path, timeout=5) as db:
+            return db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+    except sqlite3.DatabaseError:
+        return 0
+
+
+def test_init_killed_mid_run_leaves_whole_batches_and_a_rerun_finishes(tmp_path: Path) -> None:
+    dump, db_path = tmp_path / "big.mbox", tmp_path / "review.db"
+    _mbox(dump, 1200)
+    cmd = [sys.executable, "-c", "from influence.cli import main; main()", "review", "init", str(dump),
+           "-p", str(db_path), "--first-pass-only", "--workers", "1"]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while _count(db_path) < proj.BATCH and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    with proj.open_project(db_path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        held = db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+        assert 0 < held < 1200 and held % proj.BATCH == 0  # whole batches, none half-written
+        assert db.execute("SELECT COUNT(*) FROM scores").fetchone()[0] == held
+    rerun = subprocess.run(cmd, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"added {1200 - held} messages" in rerun.stderr
+    with proj.open_project(db_path) as db:
+        ids = [r[0] for r in db.execute("SELECT id FROM messages ORDER BY seq")]
+    assert ids == [f"{dump}#{i}" for i in range(1, 1201)]
+
+
+LABELLER = """
+import sys
+from influence import project
+with project.open_project(sys.argv[1]) as db:
+    ids = [r[0] for r in db.execute("SELECT id FROM messages ORDER BY seq")]
+    for i in range(100000):
+        n = project.add_label(db, ids[i % len(ids)], ("positive", "negative", "unsure")[i % 3], "kim")
+        print(n, flush=True)
+"""
+
+
+def test_labelling_killed_mid_stream_loses_no_acknowledged_label(tmp_path: Path, first_pass) -> None:
+    db_path = tmp_path / "review.db"
+    init(db_path, [SAMPLE_DUMP], model=first_pass, workers=1)
+    proc = subprocess.Popen([sys.executable, "-c", LABELLER, str(db_path)], stdout=subprocess.PIPE, text=True)
+    acknowledged = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        acknowledged.append(int(line))
+        if len(acknowledged) == 300:
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.wait()
+    with proj.open_project(db_path) as db:
+        stored = {r[0] for r in db.execute("SELECT n FROM labels")}
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert set(acknowledged) <= stored
