@@ -384,6 +384,43 @@ def review_status(project: ProjectOpt) -> None:
         typer.echo(status(db).line())
 
 
+@review_app.command("export")
+@friendly
+def review_export(
+    project: ProjectOpt,
+    out: Annotated[Path, typer.Option("--out", "-o", help="The file to write.")],
+    fmt: Annotated[
+        str, typer.Option("--format", help="corpus (for influence train), prodigy, or label-studio.")
+    ] = "corpus",
+) -> None:
+    """Write the project's labels for training or for another annotation tool."""
+    from influence.interop import export
+    from influence.project import open_project
+
+    with open_project(project) as db:
+        n = export(db, fmt, out)
+    err.print(escape(f"wrote {n} labelled messages to {out} ({fmt})"), highlight=False)
+
+
+@review_app.command("import")
+@friendly
+def review_import(
+    path: Annotated[Path, typer.Argument(help="A corpus JSONL, Prodigy JSONL or Label Studio JSON file.")],
+    project: ProjectOpt,
+    reviewer: Annotated[
+        str | None, typer.Option(help="Record the labels under this name (default: as in the file).")
+    ] = None,
+) -> None:
+    """Read labels made elsewhere (the format is told from the records) into the project."""
+    from influence.interop import import_labels
+    from influence.project import open_project
+
+    with open_project(project) as db:
+        added, missing = import_labels(db, path, reviewer)
+    tail = f"; {missing} records name messages this project does not hold and were skipped" if missing else ""
+    err.print(escape(f"imported {added} labels from {path}{tail}"), highlight=False)
+
+
 def main() -> None:
     app(prog_name="influence")
 

@@ -3,6 +3,7 @@ that cannot be rewritten, schema versions."""
 
 from __future__ import annotations
 
+import json
 import mailbox
 import shutil
 import signal
@@ -176,3 +177,49 @@ def test_labelling_killed_mid_stream_loses_no_acknowledged_label(tmp_path: Path,
         stored = {r[0] for r in db.execute("SELECT n FROM labels")}
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert set(acknowledged) <= stored
+
+
+@pytest.mark.parametrize("fmt", ["corpus", "prodigy", "label-studio"])
+def test_labels_go_out_and_come_back_in_every_format(tmp_path: Path, first_pass, fmt: str) -> None:
+    from influence.corpus import load_corpus
+
+    source, target = tmp_path / "a.db", tmp_path / "b.db"
+    init(source, [SAMPLE_DUMP], model=first_pass, workers=1)
+    init(target, [SAMPLE_DUMP], model=first_pass, workers=1)
+    with proj.open_project(source) as db:
+        ids = [r[0] for r in db.execute("SELECT id FROM messages ORDER BY seq LIMIT 4")]
+        for mid, label in zip(ids, ["positive", "negative", "unsure", "positive"]):
+            proj.add_label(db, mid, label, "dana", note=f"why {mid}")
+        proj.add_label(db, ids[3], "undo", "dana")
+        expected = proj.current_labels(db)
+    out = tmp_path / f"labels.{'json' if fmt == 'label-studio' else 'jsonl'}"
+    result = invoke("review", "export", "-p", source, "-o", out, "--format", fmt)
+    assert result.exit_code == 0, result.output
+    result = invoke("review", "import", out, "-p", target)
+    assert result.exit_code == 0, result.output
+    with proj.open_project(target) as db:
+        got = proj.current_labels(db)
+        reviewers = {r[0] for r in db.execute("SELECT reviewer FROM labels")}
+    if fmt == "corpus":  # training labels only: unsure stays out
+        expected = {k: v for k, v in expected.items() if v != "unsure"}
+        corpus = load_corpus([out])
+        assert [e.labels["promotion_for_gifts"] for e in corpus.examples] == [1, 0]
+        assert corpus.examples[0].message.text and corpus.examples[0].split == "train"
+    assert got == expected and reviewers == {"dana"}
+    if fmt == "prodigy":
+        for line in out.read_text().splitlines():
+            task = json.loads(line)
+            assert all(0 <= s["start"] < s["end"] <= len(task["text"]) for s in task["spans"])
+
+
+def test_import_skips_records_for_messages_the_project_lacks(tmp_path: Path, first_pass) -> None:
+    db_path = tmp_path / "p.db"
+    init(db_path, [SAMPLE_DUMP], model=first_pass, workers=1)
+    labels = tmp_path / "other.jsonl"
+    labels.write_text(json.dumps({"id": "elsewhere-1", "text": "x", "promotion_for_gifts": 1}) + "\n")
+    result = invoke("review", "import", labels, "-p", db_path)
+    assert result.exit_code == 0 and "imported 0 labels" in result.output and "1 records" in result.output
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n")
+    result = invoke("review", "import", bad, "-p", db_path)
+    assert result.exit_code == 2 and "not JSON" in result.output
