@@ -384,6 +384,29 @@ def review_status(project: ProjectOpt) -> None:
         typer.echo(status(db).line())
 
 
+@review_app.command("next")
+@friendly
+def review_next(
+    project: ProjectOpt,
+    n: Annotated[int, typer.Option("-n", help="How many messages to hand out.")] = 1,
+    explore: Annotated[
+        float, typer.Option(help="Share drawn at random from the unread (keeps the recall estimate honest).")
+    ] = 0.1,
+) -> None:
+    """The next unread messages to judge: the highest-scoring, with a share drawn at random."""
+    from influence.project import open_project
+    from influence.queue import next_messages
+
+    with open_project(project) as db:
+        handouts = next_messages(db, n, explore)
+    if not handouts:
+        err.print("nothing left unread")
+    for h in handouts:
+        score = "" if h.score is None else f"{h.score:.3f}"
+        where = " ".join(x for x in (f"p. {h.page}" if h.page else "", h.bates or "") if x)
+        typer.echo("\t".join([h.id, h.kind, score, h.sender or "", h.subject or "", where]))
+
+
 @review_app.command("export")
 @friendly
 def review_export(

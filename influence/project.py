@@ -83,6 +83,17 @@ MIGRATIONS = [
     CREATE TRIGGER audit_append_only_d BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     """,
+    # 2: the review queue's hand-outs, so that the random share of them can bound what is left
+    """
+    CREATE TABLE draws (
+        n INTEGER PRIMARY KEY,
+        message_seq INTEGER NOT NULL REFERENCES messages(seq),
+        kind TEXT NOT NULL CHECK (kind IN ('ranked', 'random')),
+        pool INTEGER NOT NULL,            -- unread messages when it was drawn
+        at REAL NOT NULL
+    );
+    CREATE INDEX draws_message ON draws(message_seq);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -260,12 +271,14 @@ class Status:
     positives: int
     model_versions: int
     knee: str = ""  # the knee stopping rule's verdict on the review so far
+    sample: str = ""  # the sample-based rule's
 
     def line(self) -> str:
         line = (f"{self.messages} messages ({self.errors} unreadable), {self.scored} scored, {self.flagged} "
                 f"flagged; {self.labelled} labelled, {self.positives} positive; "
                 f"{self.model_versions} model version(s)")  # fmt: skip
-        return line + (f"\nknee rule: {self.knee}" if self.knee else "")
+        rules = [f"{name} rule: {v}" for name, v in (("knee", self.knee), ("sample", self.sample)) if v]
+        return "\n".join([line, *rules])
 
 
 def status(db: sqlite3.Connection) -> Status:
@@ -281,7 +294,26 @@ def status(db: sqlite3.Connection) -> Status:
         positives=sum(v == "positive" for v in labels.values()),
         model_versions=one("SELECT COUNT(*) FROM model_versions"),
         knee=_knee(labels),
+        sample=_sample(db, labels),
     )
+
+
+def _sample(db: sqlite3.Connection, labels: dict[str, str]) -> str:
+    from influence.stopping import sample_bound
+
+    if not labels:
+        return ""
+    random_reads = [labels.get(r[0]) for r in db.execute(
+        "SELECT DISTINCT m.id FROM draws d JOIN messages m ON m.seq = d.message_seq WHERE d.kind = 'random'"
+    )]  # fmt: skip
+    judged = [v for v in random_reads if v in ("positive", "negative")]
+    unread = db.execute(
+        "SELECT COUNT(*) FROM messages WHERE error IS NULL AND duplicate_of IS NULL"
+        " AND seq NOT IN (SELECT message_seq FROM labels)"
+    ).fetchone()[0]
+    verdict = sample_bound(sum(v == "positive" for v in labels.values()), max(unread, 0),
+                           sum(v == "positive" for v in judged), len(judged))  # fmt: skip
+    return ("stop: " if verdict.stop else "keep reading: ") + verdict.reason
 
 
 def _knee(labels: dict[str, str]) -> str:

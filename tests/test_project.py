@@ -49,7 +49,8 @@ def test_init_adds_a_dump_once_and_then_only_what_is_new(tmp_path: Path, first_p
         assert len(ids) == len(set(ids)) and ids[-1] == str(dump / "late.eml")
         assert db.execute("SELECT COUNT(*) FROM scores").fetchone()[0] == len(ids)
         actions = [r[0] for r in db.execute("SELECT action FROM audit ORDER BY n")]
-        assert actions[:3] == ["migrate", "model", "init"] and actions.count("init") == 3
+        assert actions[: proj.SCHEMA_VERSION + 2] == ["migrate"] * proj.SCHEMA_VERSION + ["model", "init"]
+        assert actions.count("init") == 3
 
 
 def test_labels_are_append_only_and_undo_takes_back_the_latest(tmp_path: Path, first_pass) -> None:
@@ -223,3 +224,53 @@ def test_import_skips_records_for_messages_the_project_lacks(tmp_path: Path, fir
     bad.write_text("{not json\n")
     result = invoke("review", "import", bad, "-p", db_path)
     assert result.exit_code == 2 and "not JSON" in result.output
+
+
+def test_a_project_made_by_the_first_release_is_migrated_and_keeps_its_labels(
+    tmp_path: Path, first_pass, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db_path = tmp_path / "old.db"
+    with monkeypatch.context() as m:
+        m.setattr(proj, "MIGRATIONS", proj.MIGRATIONS[:1])
+        m.setattr(proj, "SCHEMA_VERSION", 1)
+        init(db_path, [SAMPLE_DUMP], model=first_pass, workers=1)
+        with proj.open_project(db_path) as db:
+            first = db.execute("SELECT id FROM messages ORDER BY seq LIMIT 1").fetchone()[0]
+            proj.add_label(db, first, "positive", "dana")
+            assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    with proj.open_project(db_path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == proj.SCHEMA_VERSION
+        assert proj.current_labels(db) == {first: "positive"}
+        assert db.execute("SELECT COUNT(*) FROM draws").fetchone()[0] == 0
+
+
+def test_the_queue_hands_out_the_highest_scores_with_random_draws_and_the_sample_rule_counts_them(
+    tmp_path: Path, first_pass
+) -> None:
+    import random
+
+    from influence.queue import next_messages
+
+    db_path = tmp_path / "p.db"
+    init(db_path, [SAMPLE_DUMP], model=first_pass, workers=1)
+    with proj.open_project(db_path) as db:
+        ranked = next_messages(db, 3, explore=0.0)
+        scores = [h.score for h in ranked]
+        top = db.execute("SELECT MAX(score) FROM scores").fetchone()[0]
+        assert scores == sorted(scores, reverse=True) and scores[0] == top
+        assert {h.kind for h in ranked} == {"ranked"}
+        for h in ranked:
+            proj.add_label(db, h.id, "positive", "dana")
+        labelled = {h.id for h in ranked}
+        drawn = next_messages(db, 10, explore=1.0, rng=random.Random(3))
+        assert {h.kind for h in drawn} == {"random"} and not labelled & {h.id for h in drawn}
+        for h in drawn:
+            proj.add_label(db, h.id, "negative", "dana")
+        state = proj.status(db)
+        assert "0 of 10 random draws positive" in state.sample and state.sample.startswith("keep reading")
+        dupes = {r[0] for r in db.execute("SELECT id FROM messages WHERE duplicate_of IS NOT NULL")}
+        rest = next_messages(db, 1000, explore=0.0)
+        assert not dupes & {h.id for h in rest}
+        assert len(rest) == state.messages - state.errors - len(dupes) - 13
+        # handed out but not judged: still unread, so handed out again, highest first
+        assert next_messages(db, 1)[0].id == rest[0].id
