@@ -177,7 +177,8 @@ def score(
 
             summary = score_on_cluster(inputs, out, scheduler=scheduler, model_dir=model,
                                        use_rerank=not first_pass_only, spacy_model=spacy_model, top=top,
-                                       parts=parts, workers=workers, on_row=on_row)  # fmt: skip
+                                       parts=parts, workers=workers, on_row=on_row,
+                                       model=loaded)  # fmt: skip
         else:
             summary = score_paths(inputs, out, model=loaded, spacy_model=spacy_model, top=top,
                                   workers=workers, on_message=tick,

@@ -144,9 +144,13 @@ def score_partition(part: Partition) -> list[ScoredRow]:
     from distributed import get_worker
 
     scorer = get_worker().plugins[PLUGIN]
+    return _score(part, scorer.model, scorer.nlp)
+
+
+def _score(part: Partition, model: Model, nlp: Any) -> list[ScoredRow]:
     rows: list[ScoredRow] = []
     for batch in _batches(read_partition(part), BATCH):
-        rows.extend(score_batch(batch, scorer.model, scorer.nlp))
+        rows.extend(score_batch(batch, model, nlp))
     return rows
 
 
@@ -192,13 +196,16 @@ def score_on_cluster(
     every: int | None = None,
     on_row: Callable[[ScoredRow], None] | None = None,
     on_partition: Callable[[int, Any], None] | None = None,
+    model: Model | None = None,
 ) -> Summary:
     """`score_paths` on a Dask cluster: the same rows, in the same order, to `out` (and one
     Parquet part per partition under `parts`). Partitions hold `every` input bytes (default: a
     quarter of each worker's share, 1 to 32 MB). `on_partition(k, client)` runs after partition
-    k is written (progress; tests use it to kill a worker mid-run)."""
+    k is written (progress; tests use it to kill a worker mid-run). `model`: the client's copy
+    of the model in `model_dir`, when the caller has loaded it already."""
     output_format(out)
-    model = load_model(model_dir)  # fail here, before a cluster starts, on a bad model
+    if model is None:
+        model = load_model(model_dir)  # fail here, before a cluster starts, on a bad model
     model.use_rerank = use_rerank
     summary = Summary(threshold=model.threshold, notes=pattern_drift(model, spacy_model))
     if note := model.rerank_note():
@@ -281,7 +288,4 @@ def _score_here(part: Partition, model: Model, spacy_model: str | None, local: l
         from influence.nlp import default_nlp
 
         local.append(default_nlp(spacy_model))
-    rows: list[ScoredRow] = []
-    for batch in _batches(read_partition(part), BATCH):
-        rows.extend(score_batch(batch, model, local[0]))
-    return rows
+    return _score(part, model, local[0])
