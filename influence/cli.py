@@ -408,6 +408,55 @@ def review_next(
         typer.echo("\t".join([h.id, h.kind, score, h.sender or "", h.subject or "", where]))
 
 
+CorpusOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--corpus", help="Labeled corpus to retrain on too (default: corpora/labeled)."),
+]
+
+
+@review_app.command("serve")
+@friendly
+def review_serve(
+    project: ProjectOpt,
+    host: Annotated[str, typer.Option(help="Address to listen on; keep the default.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (0: any free one).")] = 0,
+    reviewer: Annotated[str, typer.Option(help="Whose labels these are (default: your login name).")] = "",
+    retrain_every: Annotated[
+        int, typer.Option(help="Retrain in the background after this many new labels (0: only on demand).")
+    ] = 25,
+    corpus: CorpusOpt = None,
+    explore: Annotated[float, typer.Option(help="Share of hand-outs drawn at random from the unread.")] = 0.1,
+) -> None:
+    """Open the review app in your browser: one message at a time, ranked by the current model,
+    labelled with one key. Only this computer can reach it, and only with the printed address."""
+    import getpass
+
+    from influence.webapp import serve
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(escape(f"warning: listening on {host}; anyone who can reach it and has the address "
+                         "can read the project"), highlight=False)  # fmt: skip
+
+    def ready(url: str) -> None:  # plain echo: the address must never be wrapped or marked up
+        typer.echo(f"review app for {project}; open this address (only you have its token):", err=True)
+        typer.echo(url, err=True)
+        typer.echo("Ctrl+C stops it; every label is saved as you make it.", err=True)
+
+    serve(project, host=host, port=port, reviewer=reviewer or getpass.getuser(), corpus=corpus,
+          retrain_every=retrain_every, explore=explore, on_ready=ready)  # fmt: skip
+
+
+@review_app.command("retrain")
+@friendly
+def review_retrain(project: ProjectOpt, corpus: CorpusOpt = None) -> None:
+    """Train a new model version on the corpus plus the project's labels and re-rank the queue."""
+    from influence.learning import Learner, corpus_paths, retrain
+    from influence.project import open_project
+
+    with open_project(project) as db:
+        retrain(db, Learner(corpus_paths(corpus)), say=lambda m: err.print(escape(m), highlight=False))
+
+
 @review_app.command("export")
 @friendly
 def review_export(

@@ -13,21 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from influence.project import LABELS, ProjectError, add_label, current_labels
+from influence.project import LABELS, ProjectError, add_label, current_labels, message_of
 from influence.types import Message
 
 FORMATS = ("corpus", "prodigy", "label-studio")
 PRODIGY_LABEL = "PROMOTION_FOR_GIFTS"
 _ANSWERS = {"positive": "accept", "negative": "reject", "unsure": "ignore"}
 _FROM_ANSWER = {v: k for k, v in _ANSWERS.items()}
-
-
-def _message(row: sqlite3.Row) -> Message:
-    return Message(
-        id=row["id"], source=row["source"], page=row["page"], bates=row["bates"], from_=row["sender"],
-        to=row["recipients"], cc=row["cc"], date=row["date"], subject=row["subject"], body=row["body"],
-        quoted=row["quoted"], thread_id=row["thread_id"], duplicate_of=row["duplicate_of"],
-    )  # fmt: skip
 
 
 def _labelled(db: sqlite3.Connection) -> Iterator[tuple[Message, str, sqlite3.Row, sqlite3.Row | None]]:
@@ -41,7 +33,7 @@ def _labelled(db: sqlite3.Connection) -> Iterator[tuple[Message, str, sqlite3.Ro
         score = db.execute(
             "SELECT * FROM scores WHERE message_seq = ? ORDER BY version DESC LIMIT 1", (row["seq"],)
         ).fetchone()
-        yield _message(row), label, last, score
+        yield message_of(row), label, last, score
 
 
 def export(db: sqlite3.Connection, fmt: str, out: str | Path) -> int:

@@ -94,6 +94,13 @@ MIGRATIONS = [
     );
     CREATE INDEX draws_message ON draws(message_seq);
     """,
+    # 3: models retrained on the project's labels live in the project, so that it stays one file
+    """
+    CREATE TABLE model_files (
+        version INTEGER PRIMARY KEY REFERENCES model_versions(version),
+        model BLOB NOT NULL               -- joblib bytes; model_versions.card holds their sha256
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -186,6 +193,22 @@ def model_version(db: sqlite3.Connection, card: dict[str, Any], threshold: float
     return int(cur.lastrowid)
 
 
+def message_of(row: sqlite3.Row) -> Message:
+    """The `Message` a `messages` row was made from (what the pipeline reads is the same text)."""
+    return Message(
+        id=row["id"], source=row["source"], page=row["page"], bates=row["bates"], line=row["line"],
+        offset=row["offset"], from_=row["sender"], to=row["recipients"], cc=row["cc"], date=row["date"],
+        subject=row["subject"], message_id=row["message_id"], in_reply_to=row["in_reply_to"],
+        references=row["references"], body=row["body"], quoted=row["quoted"],
+        attachments=json.loads(row["attachments"] or "[]"), thread_id=row["thread_id"], quotes=row["quotes"],
+        duplicate_of=row["duplicate_of"], error=row["error"],
+    )  # fmt: skip
+
+
+def latest_version(db: sqlite3.Connection) -> int | None:
+    return db.execute("SELECT MAX(version) FROM model_versions").fetchone()[0]
+
+
 def known_ids(db: sqlite3.Connection) -> set[str]:
     return {r[0] for r in db.execute("SELECT id FROM messages")}
 
@@ -244,6 +267,27 @@ def add_label(
                          (row["seq"], label, reviewer, note, time.time()))  # fmt: skip
         _audit(db, reviewer, "label", {"message": message_id, "label": label, "note": note})
     return int(cur.lastrowid)
+
+
+def undo_last(db: sqlite3.Connection, reviewer: str) -> str | None:
+    """Withdraw `reviewer`'s most recent standing judgement (the label an undo would take back
+    first); returns that message's id, or None when they have nothing left to undo."""
+    stacks: dict[str, list[tuple[int, str]]] = {}
+    query = ("SELECT m.id, l.n, l.label, l.reviewer FROM labels l JOIN messages m ON m.seq = l.message_seq "
+             "ORDER BY l.n")  # fmt: skip
+    for mid, n, label, who in db.execute(query):
+        stack = stacks.setdefault(mid, [])
+        if label == UNDO:
+            if stack:
+                stack.pop()
+        else:
+            stack.append((n, who))
+    tops = [(stack[-1][0], mid) for mid, stack in stacks.items() if stack and stack[-1][1] == reviewer]
+    if not tops:
+        return None
+    mid = max(tops)[1]
+    add_label(db, mid, UNDO, reviewer)
+    return mid
 
 
 def current_labels(db: sqlite3.Connection) -> dict[str, str]:

@@ -108,6 +108,7 @@ class Chromium:
     # -- pages ------------------------------------------------------------------------------------
 
     def open(self, path: str | Path, timeout: float = 30) -> Page:
+        """A local file, or an http(s) address."""
         target = self.send("Target.createTarget", url="about:blank")["targetId"]
         session = self.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
         page = Page(self, session)
@@ -116,7 +117,8 @@ class Chromium:
         page.send("Emulation.setDeviceMetricsOverride", width=self.width, height=self.height,
                   deviceScaleFactor=1, mobile=False)  # fmt: skip
         self.events.clear()
-        page.send("Page.navigate", url=Path(path).resolve().as_uri())
+        url = str(path) if str(path).startswith(("http://", "https://")) else Path(path).resolve().as_uri()
+        page.send("Page.navigate", url=url)
         self.wait_for("Page.loadEventFired", timeout)
         return page
 
@@ -157,6 +159,30 @@ class Page:
         if "exceptionDetails" in result:
             raise BrowserError(f"{expression!r} raised: {result['exceptionDetails']}")
         return result["result"].get("value")
+
+    def press(self, key: str) -> None:
+        """A key press as the user makes it (keydown with its character, then keyup)."""
+        named = {"Enter": ("\r", 13), "Escape": ("", 27)}
+        text, code = named.get(key, (key, ord(key.upper()) if len(key) == 1 else 0))
+        down = {"type": "keyDown", "key": key, "windowsVirtualKeyCode": code}
+        if text:
+            down["text"] = text
+        self.send("Input.dispatchKeyEvent", **down)
+        self.send("Input.dispatchKeyEvent", type="keyUp", key=key, windowsVirtualKeyCode=code)
+
+    def type(self, text: str) -> None:
+        self.send("Input.insertText", text=text)
+
+    def wait(self, expression: str, timeout: float = 30, every: float = 0.1) -> Any:
+        """Poll a JavaScript expression until it is truthy; its value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.eval(expression)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise BrowserError(f"{expression!r} still falsy after {timeout}s")
+            time.sleep(every)
 
     def _mine(self) -> list[dict[str, Any]]:
         return [e for e in self.browser.events if e.get("sessionId") == self.session]
