@@ -14,7 +14,7 @@ SHARED ?= ../shared/corpora/real
 export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 
-.PHONY: score test lint model splits evaluate bench fpr robustness ingest-report clean
+.PHONY: score test lint model splits evaluate bench fpr robustness ingest-report simulate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,14 @@ ingest-report: $(VENV)/.installed-test
 # Invariances: padding, disclaimers, printed layout, rationale alone, canaries (issue 9).
 robustness: $(VENV)/.installed
 	$(BIN)/python scripts/robustness.py --shared $(SHARED)
+
+# Review loop replayed on the test split hidden in real mail at 1% prevalence (issue 11): recall
+# against effort, WSS@95, RRF@10, stopping rules, 10 seeds; out/simulation/report.{md,html}.
+SIM_BACKGROUND = $(foreach d,clinton-state-dept-foia-text pruitt-oklahoma-ag-foia-text enron fixtures-eml \
+                 fixtures-mbox,--background $(SHARED)/$(d))
+simulate: $(VENV)/.installed
+	@if [ -d $(SHARED) ]; then $(BIN)/influence review simulate corpora/labeled $(SIM_BACKGROUND) --seeds 10; \
+	else echo "skipped: $(SHARED) is not present (the real background mail lives beside the checkout)"; fi
 
 fpr: $(VENV)/.installed
 	$(BIN)/python scripts/fpr.py --shared $(SHARED)

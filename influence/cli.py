@@ -457,6 +457,35 @@ def review_retrain(project: ProjectOpt, corpus: CorpusOpt = None) -> None:
         retrain(db, Learner(corpus_paths(corpus)), say=lambda m: err.print(escape(m), highlight=False))
 
 
+@review_app.command("simulate")
+@friendly
+def review_simulate(
+    corpus: Annotated[list[Path], typer.Argument(help="Labeled corpus files or folders.")],
+    split: Annotated[str, typer.Option(help="The split reviewed (never trained on).")] = "test",
+    background: Annotated[
+        list[Path] | None, typer.Option(help="Real mail holding no such exchange, mixed in as negatives.")
+    ] = None,
+    background_limit: Annotated[int | None, typer.Option(help="At most this many of them.")] = None,
+    prevalence: Annotated[float, typer.Option(help="Share of positives in the simulated pool.")] = 0.01,
+    seeds: Annotated[int, typer.Option(help="Simulated reviews, each with its own draws.")] = 5,
+    explore: Annotated[float, typer.Option(help="Share of hand-outs drawn at random.")] = 0.1,
+    target: Annotated[float, typer.Option(help="The recall the sample-based stopping rule aims at.")] = 0.95,
+    report: Annotated[Path, typer.Option(help="Folder for summary.json, report.md, report.html.")] = Path(
+        "out/simulation"
+    ),
+) -> None:
+    """Replay review on labeled data (labels hidden until read): recall against effort, WSS@95,
+    RRF@10, and where each stopping rule stops, over several seeds."""
+    from influence.simulate import simulate, write_report
+
+    sim = simulate(corpus, split=split, background=background or [], background_limit=background_limit,
+                   prevalence=prevalence, seeds=seeds, explore=explore, target=target,
+                   say=lambda m: err.print(escape(m), highlight=False))  # fmt: skip
+    write_report(sim, report)
+    typer.echo((report / "report.md").read_text())
+    err.print(escape(f"report: {report / 'report.html'}"), highlight=False)
+
+
 @review_app.command("export")
 @friendly
 def review_export(

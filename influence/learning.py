@@ -132,6 +132,8 @@ class Learner:
         w = np.concatenate([np.ones(len(self.y_train)), np.full(len(rows), self.weight)])
         clf = build_classifier(self.seed).fit(X, y, sample_weight=w)
         min_precision = settings()["threshold"]["min_precision"]
+        if len(set(self.y_val.tolist())) < 2:  # no validation split to choose on: the default cut-off
+            return Fitted(clf, 0.5, {}, len(rows), int(y_project.sum()))
         p_val = clf.predict_proba(self.X_val)[:, 1]
         threshold = choose_threshold(self.y_val, p_val, min_precision)
         return Fitted(clf, threshold, binary_metrics(self.y_val, p_val, threshold), len(rows),
