@@ -50,12 +50,18 @@ evaluate: $(VENV)/.installed
 	$(BIN)/influence evaluate corpora/labeled --report out/evaluation
 
 # Quality gate for CI: the shipped model (both passes) on the corpus test split must stay within
-# ~0.02-0.03 of its figures when the gates were set (629 test messages, 200 positive: AP 0.9642,
-# recall at precision 0.9 0.900, ROC AUC 0.9794). Raise these when a better model ships; the
-# report is written to out/evaluation/ (report.md, report.html).
+# ~0.02 of its figures when the gates were set. That split was consulted during design and shares
+# writers with training, so it is a regression check on familiar writers, not the headline (629
+# messages, 200 positive; with round 3: AP 0.9616, recall at precision 0.9 0.885, ROC AUC 0.9776).
+# The headline is `make holdout`. The report is written to out/evaluation/ (report.md, report.html).
 GATES ?= --fail-under average_precision=0.945 --fail-under recall_at_precision_90=0.87 \
          --fail-under roc_auc=0.96
-.PHONY: gate
+.PHONY: gate holdout
+# The headline: the new-writer holdout (four writers who wrote nothing else). Run it when a model
+# ships, never to choose between designs (writer-grouped CV, scripts/writer_cv.py, does that).
+holdout: $(VENV)/.installed
+	$(BIN)/influence evaluate corpora/labeled --split holdout --report out/holdout
+
 gate: $(VENV)/.installed
 	$(BIN)/influence evaluate corpora/labeled --split test --report out/evaluation $(GATES)
 

@@ -70,7 +70,7 @@ def assign_splits(rows: list[dict], seed: str = "influence-v1") -> list[str]:
     # so does the rest of their group.
     split_of: dict[str, str] = {}
     for r, g in zip(rows, group_of):
-        if r.get("split") in ("train", "validation", "test"):
+        if r.get("split") in ("train", "validation", "test", "holdout"):
             split_of.setdefault(g, r["split"])
     # New groups: stratified by the pattern and label of the group's first row.
     strata: dict[tuple[str, int], list[str]] = defaultdict(list)

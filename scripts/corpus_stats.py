@@ -29,7 +29,7 @@ def main() -> None:
     print()
     print("| split | messages | promotion_for_gifts | gift_offer | promotion_request |")
     print("|---|---|---|---|---|")
-    for split in ("train", "validation", "test"):
+    for split in ("train", "validation", "test", "holdout"):
         part = [r for r in data if r["split"] == split]
         counts = [sum(r[k] for r in part) for k in ("promotion_for_gifts", "gift_offer", "promotion_request")]
         print(f"| {split} | {len(part)} | " + " | ".join(map(str, counts)) + " |")
@@ -37,10 +37,19 @@ def main() -> None:
     print("\n| gift_offer / promotion_request / promotion_for_gifts | messages |\n|---|---|")
     for t, n in sorted(triples.items(), reverse=True):
         print(f"| {t[0]} / {t[1]} / {t[2]} | {n} |")
-    print("\n| pattern | messages | positives |\n|---|---|---|")
-    pats = Counter(r["pattern"] for r in data)
+    later = [r for r in data if r.get("writer")]  # round 3 and the new-writer holdout
+    print("\n| writer | split | messages | positives | median words | longest |\n|---|---|---|---|---|---|")
+    for w in sorted({r["writer"] for r in later}):
+        part = [r for r in later if r["writer"] == w]
+        lengths = sorted(len(r["text"].split()) for r in part)
+        splits = "/".join(sorted({r["split"] for r in part}))
+        print(f"| {w} | {splits} | {len(part)} | {sum(r['promotion_for_gifts'] for r in part)} | "
+              f"{lengths[len(lengths) // 2]} | {lengths[-1]} |")  # fmt: skip
+    first = [r for r in data if not r.get("writer")]  # later writers name a scenario per message
+    print("\n| pattern (rounds 1-2) | messages | positives |\n|---|---|---|")
+    pats = Counter(r["pattern"] for r in first)
     for pat, n in sorted(pats.items()):
-        print(f"| {pat} | {n} | {sum(r['promotion_for_gifts'] for r in data if r['pattern'] == pat)} |")
+        print(f"| {pat} | {n} | {sum(r['promotion_for_gifts'] for r in first if r['pattern'] == pat)} |")
     vendors = Counter(r["vendor"] or "(none)" for r in data)
     vpos = Counter(r["vendor"] or "(none)" for r in data if r["promotion_for_gifts"])
     print(f"\nVendors named: {len([v for v in vendors if v != '(none)'])}; "

@@ -57,6 +57,14 @@ def main() -> int:
           f"{folds.n_splits} writer-grouped folds")  # fmt: skip
     print(f"average precision {m['average_precision']:.3f}  ROC AUC {m['roc_auc']:.3f}  "
           f"recall {m['recall']:.3f} at precision {m['precision']:.3f} (threshold {threshold:.3f})")
+    later = np.array([w.startswith("round") for w in writers])
+    if later.any() and (~later).any():  # is a new round helping the first rounds' rows, and how does it fare
+        from influence.metrics import recall_at_precision
+
+        for name, s in (("first rounds' rows", ~later), ("later rounds' rows", later)):
+            ap = binary_metrics(y[s], oof[s], threshold)["average_precision"]
+            print(f"  {name}: {s.sum()} rows, average precision {ap:.3f}, recall at precision 0.9 "
+                  f"{recall_at_precision(y[s], oof[s], 0.9):.3f}")  # fmt: skip
     print(f"{'writer':22s} {'rows':>5s} {'pos':>5s} {'flagged':>8s}")
     for w in sorted(set(writers)):
         s = writers == w

@@ -19,7 +19,7 @@ from influence.learning import (
 )
 from influence.model import load_model
 from influence.review import init
-from tests.conftest import CORPUS, SAMPLE_DUMP
+from tests.conftest import CORPUS, SAMPLE_DUMP, labeled_rows
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,8 @@ def test_a_retrain_learns_the_reviewers_labels_and_stores_a_whole_version(review
             card["training_data"]["project_labels"] == 6 and card["training_data"]["project_positives"] == 3
         )
         assert "test" not in json.dumps(card["threshold_source"])  # threshold from the validation split
-        assert card["training_data"]["corpus_train_rows"] < 3085 * 0.7  # no validation or test row trains it
+        train_rows = sum(r["split"] == "train" for r in labeled_rows())
+        assert card["training_data"]["corpus_train_rows"] == train_rows  # no validation, test or holdout row
         model = load_project_model(db, version)
         assert model.thresholds["promotion_for_gifts"] == pytest.approx(
             card["thresholds"]["promotion_for_gifts"]
