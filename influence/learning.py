@@ -193,7 +193,7 @@ def retrain(
         keys, messages = _pool(db, after=max(learner.pool_keys, default=0))
         learner.extend(keys, messages)
     labels, last_label = _training_labels(db, learner)
-    if len(set(labels.values())) < 1:
+    if not labels:
         say("no positive or negative labels yet: training on the corpus alone")
     say(f"fitting on the corpus train split plus {len(labels)} project labels (weight {learner.weight:g})")
     fitted = learner.fit(labels)

@@ -269,10 +269,10 @@ def add_label(
     return int(cur.lastrowid)
 
 
-def undo_last(db: sqlite3.Connection, reviewer: str) -> str | None:
-    """Withdraw `reviewer`'s most recent standing judgement (the label an undo would take back
-    first); returns that message's id, or None when they have nothing left to undo."""
-    stacks: dict[str, list[tuple[int, str]]] = {}
+def _standing(db: sqlite3.Connection) -> dict[str, list[tuple[int, str, str]]]:
+    """Each message's judgements still standing, oldest first, as (label row, label, reviewer):
+    the label log replayed, an undo taking back the latest. Keys are in first-judged order."""
+    stacks: dict[str, list[tuple[int, str, str]]] = {}
     query = ("SELECT m.id, l.n, l.label, l.reviewer FROM labels l JOIN messages m ON m.seq = l.message_seq "
              "ORDER BY l.n")  # fmt: skip
     for mid, n, label, who in db.execute(query):
@@ -281,8 +281,14 @@ def undo_last(db: sqlite3.Connection, reviewer: str) -> str | None:
             if stack:
                 stack.pop()
         else:
-            stack.append((n, who))
-    tops = [(stack[-1][0], mid) for mid, stack in stacks.items() if stack and stack[-1][1] == reviewer]
+            stack.append((n, label, who))
+    return stacks
+
+
+def undo_last(db: sqlite3.Connection, reviewer: str) -> str | None:
+    """Withdraw `reviewer`'s most recent standing judgement (the label an undo would take back
+    first); returns that message's id, or None when they have nothing left to undo."""
+    tops = [(stack[-1][0], mid) for mid, stack in _standing(db).items() if stack and stack[-1][2] == reviewer]
     if not tops:
         return None
     mid = max(tops)[1]
@@ -293,16 +299,18 @@ def undo_last(db: sqlite3.Connection, reviewer: str) -> str | None:
 def current_labels(db: sqlite3.Connection) -> dict[str, str]:
     """Each labelled message's standing label: its latest, an undo taking back the one before; in
     the order the messages were first judged (the reading order)."""
-    stacks: dict[str, list[str]] = {}
-    query = "SELECT m.id, l.label FROM labels l JOIN messages m ON m.seq = l.message_seq ORDER BY l.n"
-    for mid, label in db.execute(query):
-        stack = stacks.setdefault(mid, [])
-        if label == UNDO:
-            if stack:
-                stack.pop()
-        else:
-            stack.append(label)
-    return {mid: stack[-1] for mid, stack in stacks.items() if stack}
+    return {mid: stack[-1][1] for mid, stack in _standing(db).items() if stack}
+
+
+@dataclass
+class Review:
+    """Where a review stands for the stopping rules: what was read, what is left, and the random
+    draws among the reads (the sample that bounds what is left)."""
+
+    unread: int
+    random_judged: int
+    knee: Any  # influence.stopping.Verdict
+    sample: Any
 
 
 @dataclass
@@ -316,6 +324,7 @@ class Status:
     model_versions: int
     knee: str = ""  # the knee stopping rule's verdict on the review so far
     sample: str = ""  # the sample-based rule's
+    review: Review | None = None  # the rules' full verdicts, for the review app
 
     def line(self) -> str:
         line = (f"{self.messages} messages ({self.errors} unreadable), {self.scored} scored, {self.flagged} "
@@ -326,9 +335,10 @@ class Status:
 
 
 def status(db: sqlite3.Connection) -> Status:
-    latest = db.execute("SELECT MAX(version) FROM model_versions").fetchone()[0]
+    latest = latest_version(db)
     one = lambda q, *a: db.execute(q, a).fetchone()[0]  # noqa: E731
     labels = current_labels(db)
+    state = review_state(db, labels) if labels else None  # nothing read: no rule to ask yet
     return Status(
         messages=one("SELECT COUNT(*) FROM messages"),
         errors=one("SELECT COUNT(*) FROM messages WHERE error IS NOT NULL"),
@@ -337,16 +347,15 @@ def status(db: sqlite3.Connection) -> Status:
         labelled=len(labels),
         positives=sum(v == "positive" for v in labels.values()),
         model_versions=one("SELECT COUNT(*) FROM model_versions"),
-        knee=_knee(labels),
-        sample=_sample(db, labels),
+        knee=_verdict(state.knee) if state else "",
+        sample=_verdict(state.sample) if state else "",
+        review=state,
     )
 
 
-def _sample(db: sqlite3.Connection, labels: dict[str, str]) -> str:
-    from influence.stopping import sample_bound
+def review_state(db: sqlite3.Connection, labels: dict[str, str]) -> Review:
+    from influence.stopping import knee, sample_bound
 
-    if not labels:
-        return ""
     random_reads = [labels.get(r[0]) for r in db.execute(
         "SELECT DISTINCT m.id FROM draws d JOIN messages m ON m.seq = d.message_seq WHERE d.kind = 'random'"
     )]  # fmt: skip
@@ -355,18 +364,17 @@ def _sample(db: sqlite3.Connection, labels: dict[str, str]) -> str:
         "SELECT COUNT(*) FROM messages WHERE error IS NULL AND duplicate_of IS NULL"
         " AND seq NOT IN (SELECT message_seq FROM labels)"
     ).fetchone()[0]
-    verdict = sample_bound(sum(v == "positive" for v in labels.values()), max(unread, 0),
-                           sum(v == "positive" for v in judged), len(judged))  # fmt: skip
-    return ("stop: " if verdict.stop else "keep reading: ") + verdict.reason
+    found = sum(v == "positive" for v in labels.values())
+    return Review(
+        unread=unread,
+        random_judged=len(judged),
+        knee=knee([v == "positive" for v in labels.values()]),
+        sample=sample_bound(found, unread, sum(v == "positive" for v in judged), len(judged)),
+    )
 
 
-def _knee(labels: dict[str, str]) -> str:
-    from influence.stopping import knee
-
-    if not labels:
-        return ""
-    verdict = knee([v == "positive" for v in labels.values()])
-    return ("stop: " if verdict.stop else "keep reading: ") + verdict.reason
+def _verdict(v: Any) -> str:
+    return ("stop: " if v.stop else "keep reading: ") + v.reason
 
 
 def open_project(path: str | Path, create: bool = False) -> closing[sqlite3.Connection]:

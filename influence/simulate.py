@@ -77,12 +77,11 @@ class Run:
 
 
 def background_messages(paths: Sequence[Path], limit: int | None = None) -> list[Message]:
-    """Readable real mail with a body: the negatives the positives are hidden among."""
-    from itertools import islice
+    """Readable real mail with a body: the negatives the positives are hidden among (the same mail
+    `influence train --background` adds as negatives)."""
+    from influence.training import background_examples
 
-    from influence.readers import iter_messages
-
-    return list(islice((m for m in iter_messages(list(paths)) if m.error is None and m.body.strip()), limit))
+    return [e.message for e in background_examples(list(paths), limit)[0]]
 
 
 def replay(

@@ -55,9 +55,9 @@ def _find(parent: dict[str, str], x: str) -> str:
     return x
 
 
-def assign_splits(rows: list[dict], seed: str = "influence-v1") -> list[str]:
-    """A split per row: groups = threads merged through near-duplicate texts. Existing splits are
-    kept; only groups with none are assigned."""
+def thread_groups(rows: list[dict]) -> list[str]:
+    """Each row's group: its thread, merged with every thread it shares a near-duplicate with, so
+    that no split can hold a message and its near-copy apart."""
     parent: dict[str, str] = {}
     for r in rows:
         _find(parent, r["thread_id"])
@@ -65,7 +65,13 @@ def assign_splits(rows: list[dict], seed: str = "influence-v1") -> list[str]:
         a, b = _find(parent, rows[i]["thread_id"]), _find(parent, rows[j]["thread_id"])
         if a != b:
             parent[max(a, b)] = min(a, b)
-    group_of = [_find(parent, r["thread_id"]) for r in rows]
+    return [_find(parent, r["thread_id"]) for r in rows]
+
+
+def assign_splits(rows: list[dict], seed: str = "influence-v1") -> list[str]:
+    """A split per row: groups = threads merged through near-duplicate texts. Existing splits are
+    kept; only groups with none are assigned."""
+    group_of = thread_groups(rows)
     # Rows that already have a split keep it (the test split stays fixed as the corpus grows), and
     # so does the rest of their group.
     split_of: dict[str, str] = {}

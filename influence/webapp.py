@@ -32,6 +32,7 @@ from influence.project import (
     current_labels,
     latest_version,
     message_of,
+    review_state,
     status,
     undo_last,
 )
@@ -151,29 +152,17 @@ def message_view(db: sqlite3.Connection, message_id: str) -> dict[str, Any]:
 
 
 def progress_view(db: sqlite3.Connection, retrainer: Retrainer | None) -> dict[str, Any]:
-    from influence.stopping import knee, sample_bound
-
     st = status(db)
-    labels = current_labels(db)
-    random_ids = [r[0] for r in db.execute(
-        "SELECT DISTINCT m.id FROM draws d JOIN messages m ON m.seq = d.message_seq "
-        "WHERE d.kind = 'random'")]  # fmt: skip
-    judged = [labels[i] for i in random_ids if labels.get(i) in ("positive", "negative")]
-    unread = db.execute(
-        "SELECT COUNT(*) FROM messages WHERE error IS NULL AND duplicate_of IS NULL"
-        " AND seq NOT IN (SELECT message_seq FROM labels)"
-    ).fetchone()[0]
-    sample = sample_bound(st.positives, unread, sum(v == "positive" for v in judged), len(judged))
-    kn = knee([v == "positive" for v in labels.values()])
-    check = project_check(db)
+    state = st.review or review_state(db, {})
+    sample = state.sample
     return {
         "messages": st.messages, "errors": st.errors, "labelled": st.labelled, "positives": st.positives,
-        "unread": unread, "random_draws": len(judged),
+        "unread": state.unread, "random_draws": state.random_judged,
         "remaining": None if sample.remaining is None else [round(x, 1) for x in sample.remaining],
         "recall": sample.recall, "recall_low": sample.recall_low,
-        "rules": [asdict(kn), asdict(sample)],
+        "rules": [asdict(state.knee), asdict(sample)],
         "version": latest_version(db), "versions": st.model_versions,
-        "check": check,
+        "check": project_check(db),
         "retrain": None if retrainer is None else {
             "running": retrainer.running, "error": retrainer.last_error, "every": retrainer.every,
             "log": retrainer.log[-3:],

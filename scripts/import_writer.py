@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from influence.splits import _find, near_duplicate_pairs  # noqa: E402
+from influence.splits import thread_groups  # noqa: E402
 
 LABELS = ("gift_offer", "promotion_request", "promotion_for_gifts")
 MAX_SPAN = 600
@@ -57,14 +57,7 @@ def check(rows: list[dict], known_ids: set[str]) -> list[str]:
 def splits_for(rows: list[dict], holdout: bool, seed: str) -> list[str]:
     if holdout:
         return ["holdout"] * len(rows)
-    parent: dict[str, str] = {}
-    for r in rows:
-        _find(parent, r["thread_id"])
-    for i, j in near_duplicate_pairs([r["text"] for r in rows]):
-        a, b = _find(parent, rows[i]["thread_id"]), _find(parent, rows[j]["thread_id"])
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-    groups = [_find(parent, r["thread_id"]) for r in rows]
+    groups = thread_groups(rows)
     # stratified by the label of the group's first row: 20% of each to validation
     first: dict[str, int] = {}
     for r, g in zip(rows, groups):
