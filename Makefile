@@ -14,7 +14,7 @@ SHARED ?= ../shared/corpora/real
 export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 
-.PHONY: score test lint model splits evaluate bench fpr robustness ingest-report simulate clean
+.PHONY: score test lint model splits evaluate bench fpr prevalence robustness ingest-report simulate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,9 +38,14 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check influence tests scripts
 
-# Rebuild the shipped model from corpora/ alone (reproducible: fixed seed, fixed splits).
+# Rebuild the shipped model (fixed seed, fixed splits). With the real collections beside the
+# checkout, every other file of the Clinton and Pruitt releases is added as background negatives
+# (influence/background.py); `make fpr` and `make robustness` then read only the other half.
+# Without them the model is built from corpora/ alone, and its card says so.
+BACKGROUND = $(if $(wildcard $(SHARED)/clinton-state-dept-foia-text),--background $(SHARED)/clinton-state-dept-foia-text \
+             --background $(SHARED)/pruitt-oklahoma-ag-foia-text --background-part train)
 model: $(VENV)/.installed
-	$(BIN)/influence train corpora/labeled -o models/default
+	$(BIN)/influence train corpora/labeled -o models/default $(BACKGROUND)
 
 # Reassign the fixed train/validation/test splits (only when the corpus changes).
 splits: $(VENV)/.installed
@@ -49,13 +54,16 @@ splits: $(VENV)/.installed
 evaluate: $(VENV)/.installed
 	$(BIN)/influence evaluate corpora/labeled --report out/evaluation
 
-# Quality gate for CI: the shipped model (both passes) on the corpus test split must stay within
-# ~0.02 of its figures when the gates were set. That split was consulted during design and shares
-# writers with training, so it is a regression check on familiar writers, not the headline (629
-# messages, 200 positive; with round 3: AP 0.9616, recall at precision 0.9 0.885, ROC AUC 0.9776).
-# The headline is `make holdout`. The report is written to out/evaluation/ (report.md, report.html).
-GATES ?= --fail-under average_precision=0.945 --fail-under recall_at_precision_90=0.87 \
-         --fail-under roc_auc=0.96
+# Quality gate for CI: the shipped model on the corpus test split must stay within ~0.02 of its
+# figures when the gates were set. That split was consulted during design and shares writers with
+# training, so it is a regression check on familiar writers, not the headline (629 messages, 200
+# positive). Session 8 moved the target to window scoring, chosen by writer-grouped CV and the
+# robustness checks; on this familiar-writer split it reads lower than the whole-message scorer did
+# (AP 0.915, recall at precision 0.9 0.770, ROC AUC 0.956, against 0.962 / 0.885 / 0.978), because
+# that scorer leaned on the writers' style. The gates were reset to the new model's figures less
+# ~0.02. The headline is `make holdout`. The report is written to out/evaluation/.
+GATES ?= --fail-under average_precision=0.895 --fail-under recall_at_precision_90=0.75 \
+         --fail-under roc_auc=0.935
 .PHONY: gate holdout
 # The headline: the new-writer holdout (four writers who wrote nothing else). Run it when a model
 # ships, never to choose between designs (writer-grouped CV, scripts/writer_cv.py, does that).
@@ -88,6 +96,10 @@ SIM_BACKGROUND = $(foreach d,clinton-state-dept-foia-text pruitt-oklahoma-ag-foi
 simulate: $(VENV)/.installed
 	@if [ -d $(SHARED) ]; then $(BIN)/influence review simulate corpora/labeled $(SIM_BACKGROUND) --seeds 10; \
 	else echo "skipped: $(SHARED) is not present (the real background mail lives beside the checkout)"; fi
+
+# Figures at 1% prevalence: held-out positives among real mail the model never trained on (issue 9).
+prevalence: $(VENV)/.installed
+	$(BIN)/python scripts/prevalence.py --shared $(SHARED)
 
 fpr: $(VENV)/.installed
 	$(BIN)/python scripts/fpr.py --shared $(SHARED)

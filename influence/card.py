@@ -62,7 +62,9 @@ def render_readme(card: dict[str, Any]) -> str:
     lines += [f"| {f['path']} | {f['rows']} | `{f['sha256'][:16]}…` |" for f in data["files"]]
     if card.get("background"):
         bg = card["background"]
-        lines += ["", f"Background negatives: {bg['count']} messages from {bg['name']} "
+        half = (" (every other file of each collection; false-positive figures are measured on the "
+                "other half)" if bg.get("part") == "train" else "")  # fmt: skip
+        lines += ["", f"Background negatives: {bg['count']} messages from {bg['name']}{half} "
                   f"(sha256 `{bg['sha256'][:16]}…`)."]  # fmt: skip
     lines += [
         "",
@@ -74,7 +76,18 @@ def render_readme(card: dict[str, Any]) -> str:
         )
         + ".",
     ]
-    lines += ["", "## Held-out metrics of the first pass (promotion_for_gifts)", ""]
+    if card.get("target_scorer") == "window":
+        lines += [
+            "", "## How promotion_for_gifts is scored", "",
+            "By its strongest windows (`influence/windows.py`): every sentence, and every pair of adjacent "
+            "sentences, gets a score from a classifier trained on the annotated rationales; the message "
+            "score comes from the strongest window, the best window sharing text with it, and whether a "
+            "vendor is named. One linking sentence in a long forward scores as it would alone, and that "
+            "sentence is the evidence shown. The other labels are scored per message.",
+        ]  # fmt: skip
+        lines += ["", "## Held-out metrics (promotion_for_gifts)", ""]
+    else:
+        lines += ["", "## Held-out metrics of the first pass (promotion_for_gifts)", ""]
     lines += _metric_table(card["metrics"])
     rr = card.get("rerank")
     if rr:

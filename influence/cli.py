@@ -260,23 +260,36 @@ def train(
     background_limit: Annotated[
         int | None, typer.Option(help="Use at most this many background messages.")
     ] = None,
+    background_part: Annotated[
+        str, typer.Option(help="all: every background file; train: every other file of each folder, "
+                          "leaving the rest to measure false positives on (scripts/fpr.py reads the card).")
+    ] = "all",
     rerank: Annotated[
         bool | None,
-        typer.Option("--rerank/--no-rerank", help="Train the sentence-embedding second pass "
-                     "(default: when the embed extra is installed)."),
+        typer.Option("--rerank/--no-rerank", help="Train the sentence-embedding second pass of a "
+                     "message-scored target (default: when the embed extra is installed)."),
+    ] = None,
+    target_scorer: Annotated[
+        str | None,
+        typer.Option(help="window: score the target by its strongest sentences; message: by the whole "
+                     "message (default: from the settings, window)."),
     ] = None,
 ) -> None:
     """Train a model on labeled messages (rows in the `test` split are never used)."""
     from influence.training import train as run_train
 
+    if background_part not in ("all", "train"):
+        raise typer.BadParameter("must be 'all' or 'train'", param_hint="--background-part")
     card = run_train(
         corpus, out, spacy_model=spacy_model, folds=folds, seed=seed, background=background,
-        background_limit=background_limit, rerank=rerank,
+        background_limit=background_limit, background_part=background_part,  # type: ignore[arg-type]
+        rerank=rerank, target_scorer=target_scorer,
         progress=lambda msg: err.print(escape(msg), highlight=False),
     )  # fmt: skip
-    cv = card["metrics"]["cross_validation"]
+    held = "validation" if "validation" in card["metrics"] else "cross_validation"
+    ap = card["metrics"][held]["average_precision"]
     where = escape(str(out))
-    err.print(f"wrote {where}/model.joblib; cross-validated average precision {cv['average_precision']}, "
+    err.print(f"wrote {where}/model.joblib; {held.replace('_', '-')} average precision {ap}, "
               f"threshold {card['thresholds']['promotion_for_gifts']:.3f}", highlight=False)  # fmt: skip
     if rr := card.get("rerank"):
         v = rr["validation"]

@@ -82,6 +82,7 @@ def _metrics(model: Model, examples: list[Example], docs: list, y: np.ndarray) -
     metrics.update(review_metrics(y, p))
     metrics["model"] = model.card.get("name")
     metrics["second_pass"] = model.reranking
+    metrics["passes"] = model.passes
     metrics["model_sha256"] = model.card.get("sha256")
     labels: dict[str, Any] = {}
     for label in LABELS[1:]:
@@ -265,7 +266,8 @@ def render_markdown(metrics: dict[str, Any], failed: list[str] | None = None) ->
         f"Split `{metrics['split']}`: {metrics['n']} messages, {metrics['positives']} positive "
         f"({metrics['excluded_seen_in_training']} left out because the model was trained on them). "
         + ("Scores from both passes (first pass, then sentence embeddings)."
-           if metrics.get("second_pass") else "Scores from the first pass only."),
+           if metrics.get("second_pass") else "promotion_for_gifts scored by its strongest windows."
+           if metrics.get("passes", "").startswith("scored by") else "Scores from the first pass only."),
         "",
     ]
     if comp:

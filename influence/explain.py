@@ -163,6 +163,57 @@ class Explainer:
         return out
 
 
+class WindowExplainer:
+    """Contributions of a window-scored target: the features of the message's strongest window in
+    the window classifier (a plain logistic regression), the window that the score stands on.
+
+    The message score is a combiner over the top window scores, so the window's own decision value
+    is what a reader can check; `decision` is that value, not the message's."""
+
+    BLOCKS = ("word", "char", "rule")
+
+    def __init__(self, model: Model, label: str = TARGET) -> None:
+        self.scorer = model.pipelines[label].steps[-1][1]
+        clf = self.scorer.window_classifier_
+        self.coef = clf.coef_[0]
+        self.intercept = float(clf.intercept_[0])
+        names: list[str] = []
+        for prefix, vec in zip(self.BLOCKS, self.scorer.vectorizers_):
+            names += [f"{prefix}: {n}" for n in vec.get_feature_names_out()]
+        self.names = names
+        weights = self.scorer.block_weights()
+        self.unscale = np.concatenate([np.full(len(v.get_feature_names_out()), 1 / w)
+                                       for v, w in zip(self.scorer.vectorizers_, weights)])  # fmt: skip
+
+    def explain_docs(self, docs: list[Doc], k: int = TOP_K) -> list[Explanation]:
+        out = []
+        for doc in docs:
+            top = list(self.scorer.top_windows(doc, k=1))
+            if not top:
+                out.append(Explanation(intercept=self.intercept, decision=self.intercept))
+                continue
+            x = self.scorer.window_matrix([top[0][0]]).tocsr()
+            idx, vals = x.indices, x.data
+            contrib = vals * self.coef[idx]
+            order = np.argsort(-contrib, kind="stable")
+            up = [self._contribution(idx[j], vals[j]) for j in order if contrib[j] > 0][:k]
+            down = [self._contribution(idx[j], vals[j]) for j in order[::-1] if contrib[j] < 0][:k]
+            out.append(Explanation(up, down, self.intercept, self.intercept + float(contrib.sum())))
+        return out
+
+    def _contribution(self, j: int, x: float) -> Contribution:
+        raw = x * self.unscale[j]
+        weight = self.coef[j] / self.unscale[j]
+        return Contribution(self.names[j], float(raw), float(weight), float(x * self.coef[j]))
+
+
+def explainer_for(model: Model, label: str = TARGET) -> Explainer | WindowExplainer:
+    """The explainer that fits the label's pipeline: window-scored or a linear model on features."""
+    if hasattr(model.pipelines[label].steps[-1][1], "top_windows"):
+        return WindowExplainer(model, label)
+    return Explainer(model, label)
+
+
 def where_in(message: Message, start: int) -> str:
     """ "subject", "body" (the author's words) or "quote" (quoted history) for an offset in `text`."""
     subject_chars = len(message.subject) + 2 if message.subject else 0
@@ -186,7 +237,7 @@ def highlight_spans(row: ScoredRow, doc: Doc) -> list[Evidence]:
 
 
 def explain_rows(
-    rows: list[ScoredRow], explainer: Explainer, nlp: Language, k: int = TOP_K
+    rows: list[ScoredRow], explainer: Explainer | WindowExplainer, nlp: Language, k: int = TOP_K
 ) -> list[tuple[list[Evidence], Explanation] | None]:
     """Spans and top features of each scored row (None for rows that carry an error)."""
     readable_rows = [r for r in rows if r.error is None and r.score is not None]
@@ -233,7 +284,7 @@ def explain_message(
     row = score_batch([message], model, nlp)[0]
     if row.error:
         raise InputError(f"{message.source}: {row.error}")
-    spans, features = explain_rows([row], Explainer(model, label), nlp, k)[0]  # type: ignore[misc]
+    spans, features = explain_rows([row], explainer_for(model, label), nlp, k)[0]  # type: ignore[misc]
     return MessageExplanation(row, spans, features)
 
 

@@ -122,6 +122,13 @@ class Model:
         return self.rerank is not None and self.use_rerank and available()
 
     @property
+    def passes(self) -> str:
+        """How the target is scored, for reports: by windows, or by the first pass (and the second)."""
+        if hasattr(self.pipelines[TARGET].steps[-1][1], "top_windows"):
+            return "scored by its strongest windows"
+        return "both passes" if self.reranking else "first pass only"
+
+    @property
     def threshold(self) -> float:
         return self.rerank.threshold if self.reranking else self.thresholds[TARGET]  # type: ignore[union-attr]
 

@@ -56,11 +56,13 @@ class Check:
         return f"{self.name:58s} {self.value:7.1%}  target {op} {self.target:.0%}  {verdict}  {self.detail}"
 
 
-def real_filler(shared: Path, limit: int = 3000) -> list[str]:
-    """Bodies of real messages (at least 40 words each) from the background collections."""
+def real_filler(shared: Path, limit: int = 3000, card: dict | None = None) -> list[str]:
+    """Bodies of real messages (at least 40 words each) from the background collections, from files
+    the model (by its `card`) never trained on."""
+    from influence.background import heldout_for
     from influence.readers import iter_messages
 
-    inputs = [shared / name for name in BACKGROUND if (shared / name).exists()]
+    inputs, _ = heldout_for(card or {}, [shared / name for name in BACKGROUND if (shared / name).exists()])
     if not inputs:
         return []
     bodies = (m.body.strip() for m in iter_messages(inputs) if m.error is None)
@@ -133,7 +135,7 @@ def run(model: Model, examples: list[Example], shared: Path | None = None, *, se
     flagged = [e for e, s in zip(examples, base) if e.labels[TARGET] == 1 and s >= thr]
     checks = [Check("test positives flagged as written (reference)", len(flagged) / max(1, len(pos)), 0.0,
                     detail=f"{len(flagged)} of {len(pos)}")]  # fmt: skip
-    pool = real_filler(shared) if shared and shared.is_dir() else []
+    pool = real_filler(shared, card=model.card) if shared and shared.is_dir() else []
     for words in targets["padding_words"]:
         name = f"flagged positives still flagged, padded with {words} words"
         if not pool:

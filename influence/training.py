@@ -13,6 +13,7 @@ import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 
+from influence.background import Part
 from influence.card import library_versions
 from influence.corpus import Corpus, Example, load_corpus
 from influence.errors import CorpusError
@@ -82,6 +83,34 @@ def fit_label(
     return pipe, threshold, source, metrics
 
 
+def fit_windows(
+    train: Labeled, validation: Labeled, *, folds: int, seed: int
+) -> tuple[Pipeline, float, str, dict[str, Any]]:
+    """The target scored from its strongest windows (`influence.windows`): one linking sentence
+    in a long forward scores as it would alone. The threshold comes from the validation split,
+    or from grouped out-of-fold scores when there is none. The docs carry their rationales."""
+    from influence.windows import WindowScorer
+
+    min_precision = settings()["threshold"]["min_precision"]
+    pipe = Pipeline([("windows", WindowScorer(seed=seed).fit(train.docs, train.y))])
+    metrics: dict[str, Any] = {}
+    v_y = validation.y
+    if len(v_y) and 0 < v_y.sum() < len(v_y):
+        v_p = pipe.predict_proba(validation.docs)[:, 1]
+        threshold = choose_threshold(v_y, v_p, min_precision)
+        metrics["validation"] = binary_metrics(v_y, v_p, threshold)
+        source = f"the validation split (lowest score with precision >= {min_precision})"
+        return pipe, threshold, source, metrics
+    y, groups = train.y, train.groups
+    n_splits = max(2, min(folds, len({g for g, t in zip(groups, y) if t == 1}), len(set(groups)) // 2))
+    cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    oof = cross_val_predict(WindowScorer(seed=seed), train.docs, y, groups=groups, cv=cv,
+                            method="predict_proba")[:, 1]  # fmt: skip
+    threshold = choose_threshold(y, oof, min_precision)
+    metrics["cross_validation"] = binary_metrics(y, oof, threshold)
+    return pipe, threshold, f"out-of-fold predictions of {n_splits}-fold grouped cross-validation", metrics
+
+
 def fit_rerank(
     first: Pipeline, first_threshold: float, train: Labeled, validation: Labeled, *, seed: int,
     say: Progress,
@@ -120,25 +149,31 @@ def fit_rerank(
     return rr, info
 
 
-def background_examples(paths: list[str | Path], limit: int | None = None) -> tuple[list[Example], dict]:
+def background_examples(paths: list[str | Path], limit: int | None = None, part: Part = "all"
+                        ) -> tuple[list[Example], dict]:  # fmt: skip
     """Unlabeled real mail as extra negatives for the target (its other labels stay unknown).
 
     Only for collections known to hold no such exchange; each file is its own group so a long
-    thread cannot sit on both sides of a fold.
+    thread cannot sit on both sides of a fold. `part="train"` takes every other file
+    (`influence.background`), leaving the rest to measure false positives on.
     """
     import hashlib
     from itertools import islice
 
+    from influence.background import files
     from influence.readers import iter_messages
 
     h = hashlib.sha256()
     examples = []
-    for m in islice((m for m in iter_messages(paths) if m.error is None and m.body.strip()), limit):
+    inputs = files(paths, part) if part != "all" else paths
+    for m in islice((m for m in iter_messages(inputs) if m.error is None and m.body.strip()), limit):
         h.update(m.text.encode("utf-8", "replace"))
         examples.append(Example(message=m, labels={TARGET: 0, "gift_offer": None, "promotion_request": None},
                                 group=f"background:{m.source}", split="train", pattern="background",
                                 vendor=None))  # fmt: skip
-    info = {"name": ", ".join(map(str, paths)), "count": len(examples), "sha256": h.hexdigest()}
+    info = {"name": ", ".join(Path(p).name for p in paths), "collections": [Path(p).name for p in paths],
+            "part": part, "count": len(examples),
+            "sha256": h.hexdigest()}  # fmt: skip
     return examples, info
 
 
@@ -151,12 +186,15 @@ def train(
     seed: int = 0,
     background: list[str | Path] | None = None,
     background_limit: int | None = None,
+    background_part: Part = "all",
     rerank: bool | None = None,
+    target_scorer: str | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Train and save a model; returns its card. The `test` split is never trained on.
 
-    `rerank` adds the embedding second pass (None: when the `embed` extra is installed).
+    `target_scorer` is "window" or "message" (None: from settings); `rerank` adds the embedding
+    second pass to a message-scored target (None: when the `embed` extra is installed).
     """
     from influence.embeddings import INSTALL_HINT, available
 
@@ -168,7 +206,7 @@ def train(
     train_ex, val_ex = corpus.where("train"), corpus.where("validation")
     bg_info = None
     if background:
-        bg, bg_info = background_examples(background, background_limit)
+        bg, bg_info = background_examples(background, background_limit, background_part)
         train_ex = train_ex + bg
         say(f"added {len(bg)} background messages as negatives")
     test_rows = len(corpus.where("test"))
@@ -180,6 +218,15 @@ def train(
         raise CorpusError(f"Training data needs both 0 and 1 labels for {TARGET}")
     nlp = load(spacy_model)
     docs = list(docs_for(nlp, [e.message for e in train_ex + val_ex]))
+    scorer = target_scorer or settings()["model"]["target_scorer"]
+    if scorer not in ("window", "message"):
+        raise CorpusError(f"target_scorer must be 'window' or 'message', not {scorer!r}")
+    if scorer == "window":
+        from influence.windows import mark_rationale
+
+        for doc, e in zip(docs, train_ex + val_ex):
+            mark_rationale(doc, e.rationale)
+            doc.user_data["group"] = e.group
     train_docs, val_docs = docs[: len(train_ex)], docs[len(train_ex) :]
     features = build_features().fit(train_docs)
     X_train = features.transform(train_docs)
@@ -195,17 +242,25 @@ def train(
             continue
         say(f"fitting {label} on {len(tr.y)} messages ({int(tr.y.sum())} positive)")
         validation = _labeled(val_ex, val_docs, X_val, label)
-        pipe, thr, src, m = fit_label(features, tr, validation, folds=folds, seed=seed)
+        if label == TARGET and scorer == "window":
+            say(f"  scoring {label} by its strongest windows (sentences and pairs of sentences)")
+            pipe, thr, src, m = fit_windows(tr, validation, folds=folds, seed=seed)
+        else:
+            pipe, thr, src, m = fit_label(features, tr, validation, folds=folds, seed=seed)
         pipelines[label], thresholds[label], metrics[label] = pipe, thr, m
         if label == TARGET:
             source = src
-            if rerank:
+            if rerank and scorer == "window":
+                say("the embedding second pass re-scores whole-message features, which a window-scored "
+                    "target does not use: not trained")  # fmt: skip
+            elif rerank:
                 reranker, rerank_info = fit_rerank(pipe, thr, tr, validation, seed=seed, say=say)
     y_train = np.array([e.labels[TARGET] for e in train_ex])
     card = {
         "name": Path(out_dir).name,
         "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "target": TARGET,
+        "target_scorer": scorer,
         "thresholds": {k: round(v, 6) for k, v in thresholds.items()},
         "threshold_source": source,
         "metrics": metrics[TARGET],

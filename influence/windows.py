@@ -56,7 +56,27 @@ def segments(doc: Doc, max_tokens: int) -> list[tuple[int, int]]:
                 start = tok.i + 1 if tok.is_space else tok.i
         if sent.end > start:
             out.append((start, sent.end))
-    return [(a, b) for a, b in out if any(t.is_alpha for t in doc[a:b])]
+    return _join_short([(a, b) for a, b in out if any(t.is_alpha for t in doc[a:b])], doc, max_tokens)
+
+
+def _join_short(segs: list[tuple[int, int]], doc: Doc, max_tokens: int) -> list[tuple[int, int]]:
+    """Join a segment of fewer than `min_words` words to the next one. Alone, a salutation or a
+    line of OCR text holding one word ("the") is a window the classifier has never seen the like
+    of, and the strongest window of a long release would be noise."""
+    least = settings()["windows"]["min_words"]
+    out: list[tuple[int, int]] = []
+    for a, b in segs:
+        if out:
+            pa, pb = out[-1]
+            short = sum(t.is_alpha for t in doc[pa:pb]) < least
+            if short and b - pa <= max_tokens:
+                out[-1] = (pa, b)  # segments are contiguous runs of tokens
+                continue
+        out.append((a, b))
+    if len(out) > 1 and sum(t.is_alpha for t in doc[out[-1][0] : out[-1][1]]) < least:
+        if out[-1][1] - out[-2][0] <= max_tokens:
+            out[-2:] = [(out[-2][0], out[-1][1])]
+    return out
 
 
 def windows(doc: Doc) -> list[Window]:
@@ -80,10 +100,14 @@ def windows(doc: Doc) -> list[Window]:
 def _features(spans: list[tuple[int, str, str]], ents: list[tuple[int, str]], a: int, b: int,
               pair: bool) -> dict[str, float]:  # fmt: skip
     labels = {label for start, label, _ in spans if a <= start < b}
-    f: dict[str, float] = {f"has={label}": 1.0 for label in labels}
-    for start, label, fam in spans:
-        if a <= start < b:
-            f[f"family={label}:{fam}"] = 1.0
+    f: dict[str, float] = {}
+    # One kind of phrase alone ("for each of them", "seven times") is ordinary prose; the kinds
+    # say something only where they meet, so which ones and which families are features only then.
+    if len(labels & set(LINK_LABELS)) >= 2:
+        f.update({f"has={label}": 1.0 for label in labels})
+        for start, label, fam in spans:
+            if a <= start < b:
+                f[f"family={label}:{fam}"] = 1.0
     for x in LINK_LABELS:
         for y in LINK_LABELS:
             if x < y and {x, y} <= labels:
@@ -148,10 +172,13 @@ class WindowScorer(ClassifierMixin, BaseEstimator):
     on out-of-fold window scores so it learns how far to trust them.
     """
 
-    def __init__(self, C: float = 10.0, char_weight: float = 0.5, folds: int = 4, seed: int = 0,
-                 context: bool = True):  # fmt: skip
+    def __init__(self, C: float | None = None, char_weight: float = 0.5, folds: int = 4, seed: int = 0,
+                 context: bool = True, rules_weight: float | None = None,
+                 combine: str | None = None):  # fmt: skip
         self.context = context  # False: the window scores alone decide (a bare sentence scores as in a mail)
-        self.C = C
+        self.C = C  # None: from settings, as are rules_weight and combine
+        self.rules_weight = rules_weight
+        self.combine = combine  # what besides the strongest window the message score uses (settings)
         self.char_weight = char_weight
         self.folds = folds
         self.seed = seed
@@ -165,6 +192,14 @@ class WindowScorer(ClassifierMixin, BaseEstimator):
                                 max_features=conf["max_char_features"], sublinear_tf=True)  # fmt: skip
         return words, chars, DictVectorizer()
 
+    def block_weights(self) -> tuple[float, float, float]:
+        """Weights of the word, character and rule blocks in a window's feature row."""
+        return 1.0, self.char_weight, self._setting("rules_weight")
+
+    def _setting(self, name: str) -> Any:
+        value = getattr(self, name)
+        return settings()["windows"][name] if value is None else value
+
     def _matrix(self, vecs: tuple, wins: list[Window], fit: bool = False) -> Any:
         words, chars, rules = vecs
         texts = [w.text for w in wins]
@@ -173,14 +208,18 @@ class WindowScorer(ClassifierMixin, BaseEstimator):
             blocks = [words.fit_transform(texts), chars.fit_transform(texts), rules.fit_transform(feats)]
         else:
             blocks = [words.transform(texts), chars.transform(texts), rules.transform(feats)]
-        blocks[1] = blocks[1] * self.char_weight
-        blocks[2] = blocks[2] * settings()["windows"]["rules_weight"]
+        blocks = [b * w for b, w in zip(blocks, self.block_weights())]
         return sp.hstack(blocks).tocsr()
+
+    def window_matrix(self, wins: list[Window]) -> Any:
+        """The fitted window classifier's feature rows for `wins` (for explanations)."""
+        return self._matrix(self.vectorizers_, wins)
 
     def _fit_windows(self, wins: list[Window], labels: list[int]) -> tuple[tuple, LogisticRegression]:
         vecs = self._vectorizers()
         X = self._matrix(vecs, wins, fit=True)
-        clf = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000, random_state=self.seed)
+        clf = LogisticRegression(C=self._setting("C"), class_weight="balanced", max_iter=3000,
+                                 random_state=self.seed)  # fmt: skip
         return vecs, clf.fit(X, np.asarray(labels))
 
     def _window_scores(self, vecs: tuple, clf: LogisticRegression, wins: list[Window]) -> np.ndarray:
@@ -189,14 +228,30 @@ class WindowScorer(ClassifierMixin, BaseEstimator):
         return clf.predict_proba(self._matrix(vecs, wins))[:, 1]
 
     # -- messages ------------------------------------------------------------------------
-    def _combine(self, scores: np.ndarray, doc: Doc) -> list[float]:
-        """Dilution-proof message features: the top window scores, never their average over
-        the whole message."""
-        top = np.sort(scores)[::-1] if len(scores) else np.zeros(1)
-        p1 = float(top[0])
-        p2 = float(top[1]) if len(top) > 1 else 0.0
+    def _combine(self, wins: list[Window], scores: np.ndarray, doc: Doc) -> list[float]:
+        """Dilution-proof message features: the strongest window and how its neighbourhood backs
+        it, never an average over the whole message."""
+        if not len(scores):
+            wins, scores = [Window(0, 0, "", {})], np.zeros(1)
+        best = int(np.argmax(scores))
+        p1 = float(scores[best])
         logit = math.log(max(p1, 1e-6) / max(1 - p1, 1e-6))
-        out = [p1, p2, logit / 10, float(np.sum(top >= 0.5) >= 2)]
+        mode = self._setting("combine")
+        if mode == "second":  # the second-best window anywhere, and whether two are strong
+            top = np.sort(scores)[::-1]
+            p2 = float(top[1]) if len(top) > 1 else 0.0
+            out = [p1, p2, logit / 10, float(np.sum(top >= 0.5) >= 2)]
+        elif mode == "support":
+            # The best window that shares text with the strongest one: a linking sentence scores
+            # high alone and with its neighbour, a fluke phrase in a long release rarely does. A
+            # message of one sentence has no neighbour, so it backs itself.
+            w = wins[best]
+            near = [s for i, (v, s) in enumerate(zip(wins, scores))
+                    if i != best and v.start < w.end and v.end > w.start]  # fmt: skip
+            support = float(max(near)) if near else p1
+            out = [p1, support, logit / 10, float(support >= 0.5)]
+        else:
+            out = [p1, logit / 10]
         if self.context:
             vendor = any(e.label_ in ("VENDOR", "PRODUCT") for e in doc.ents)
             out += [float(vendor), float(bool(doc.user_data.get("sender_vendor")))]
@@ -217,7 +272,7 @@ class WindowScorer(ClassifierMixin, BaseEstimator):
                 doc_scores[i] = self._window_scores(vecs, clf, per_doc[i])
         wins, labs = _flatten(per_doc, labels, range(len(X)))
         self.vectorizers_, self.window_classifier_ = self._fit_windows(wins, labs)
-        Z = np.array([self._combine(s, d) for s, d in zip(doc_scores, X)])
+        Z = np.array([self._combine(w, s, d) for w, s, d in zip(per_doc, doc_scores, X)])
         self.combiner_ = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000).fit(Z, y)
         self.classes_ = np.array([0, 1])
         self.n_windows_ = len(wins)
@@ -234,10 +289,14 @@ class WindowScorer(ClassifierMixin, BaseEstimator):
         return wins, scores
 
     def predict_proba(self, X: list[Doc]) -> np.ndarray:
-        Z = np.array([self._combine(self.window_scores(d)[1], d) for d in X]).reshape(len(X), -1)
+        Z = np.array([self._combine(*self.window_scores(d), d) for d in X]).reshape(len(X), -1)
         if not len(X):
             return np.zeros((0, 2))
         return self.combiner_.predict_proba(Z)
+
+    def predict(self, X: list[Doc]) -> np.ndarray:
+        """0/1 at probability 0.5 (the model's own threshold is chosen on held-out data)."""
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
 
     def top_windows(self, doc: Doc, k: int = 2, min_score: float = 0.0) -> Iterator[tuple[Window, float]]:
         wins, scores = self.window_scores(doc)

@@ -41,12 +41,14 @@ def main() -> int:
     model = load_model(args.model)
     model.use_rerank = not args.first_pass_only
     total = flagged_total = 0
-    passes = "both passes" if model.reranking else "first pass only"
-    print(f"model threshold {model.threshold:.4f} ({passes})")
+    passes = model.passes
+    from influence.background import heldout_for
+
+    print(f"model threshold {model.threshold:.4f} ({passes}); files: {heldout_for(model.card, [])[1]}")
     print(f"{'collection':20s} {'messages':>9s} {'errors':>7s} {'flagged':>8s} {'rate':>8s}")
     with tempfile.TemporaryDirectory(prefix="influence-fpr-") as tmp:
         for name, parts in COLLECTIONS.items():
-            inputs = [shared / p for p in parts if (shared / p).exists()]
+            inputs, _ = heldout_for(model.card, [shared / p for p in parts if (shared / p).exists()])
             if not inputs:
                 continue
             out = Path(tmp) / f"{name.replace('/', '_')}.csv"

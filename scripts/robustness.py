@@ -32,7 +32,7 @@ def main() -> int:
     model = load_model(args.model)
     model.use_rerank = not args.first_pass_only
     examples = load_corpus(args.corpus).where(args.split)
-    passes = "both passes" if model.reranking else "first pass only"
+    passes = model.passes
     print(f"model threshold {model.threshold:.4f} ({passes}); {args.split} split, {len(examples)} messages")
     checks = run(model, examples, Path(args.shared), say=lambda m: print(f"  .. {m}", file=sys.stderr))
     for c in checks:

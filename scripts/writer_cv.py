@@ -1,11 +1,13 @@
 """Writer-grouped cross-validation: every labeled row scored by a model that never saw its writer.
 
-    python scripts/writer_cv.py [--scorer message|window] [--folds 7] [corpus ...]
+    python scripts/writer_cv.py [--scorer message|window] [--folds 7] [--background DIR ...] [corpus ...]
 
 Each corpus file was written by one writer (or names its writer in a `writer` field), and files
 are nearly pure in label, so a model can learn a writer's style in place of the label; grouping
 folds by writer measures what a new writer's mail would get. This is the figure that decides
 design questions (issue 9); the test split is never read here. Rows: train and validation splits.
+`--background` adds the train half of real mail (`influence.background`) to every training fold,
+as `make model` does; it is never scored here.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ def main() -> int:
     ap.add_argument("--scorer", choices=("message", "window"), default="message",
                     help="message: the shipped first pass; window: the window scorer")  # fmt: skip
     ap.add_argument("--folds", type=int, default=7)
+    ap.add_argument("--save", type=Path, default=None, help="write the out-of-fold scores here (.npz)")
+    ap.add_argument("--background", nargs="*", default=[], help="real mail folders (train half: negatives)")
     args = ap.parse_args()
     from sklearn.model_selection import GroupKFold
 
@@ -42,15 +46,26 @@ def main() -> int:
         d.user_data["group"] = e.group
     y = np.array([e.labels[TARGET] for e in examples])
     writers = np.array([e.writer for e in examples])
+    bg_docs: list = []
+    if args.background:
+        from influence.training import background_examples
+
+        bg, _ = background_examples(args.background, part="train")
+        bg_docs = list(docs_for(load(), [e.message for e in bg]))
+        for d, e in zip(bg_docs, bg):
+            d.user_data["group"] = e.group
+        print(f"  {len(bg_docs)} background messages added to every training fold", file=sys.stderr)
     oof = np.zeros(len(y))
     folds = GroupKFold(n_splits=min(args.folds, len(set(writers))))
     for k, (tr, te) in enumerate(folds.split(docs, y, groups=writers)):
         t = time.time()
         model = WindowScorer() if args.scorer == "window" else build_pipeline()
-        model.fit([docs[i] for i in tr], y[tr])
+        model.fit([docs[i] for i in tr] + bg_docs, np.concatenate([y[tr], np.zeros(len(bg_docs), dtype=int)]))
         oof[te] = model.predict_proba([docs[i] for i in te])[:, 1]
         held = ", ".join(sorted(set(writers[te])))
         print(f"  fold {k + 1}: held out {held} ({time.time() - t:.0f} s)", file=sys.stderr)
+    if args.save:
+        np.savez(args.save, oof=oof, y=y, writers=writers, ids=np.array([e.message.id for e in examples]))
     threshold = choose_threshold(y, oof, 0.9)
     m = binary_metrics(y, oof, threshold)
     print(f"{args.scorer} scorer, {len(y)} rows ({int(y.sum())} positive), {len(set(writers))} writers, "

@@ -14,7 +14,9 @@ from influence.cli import app
 from influence.errors import InputError
 from influence.explain import (
     Explainer,
+    WindowExplainer,
     explain_message,
+    explainer_for,
     load_message,
     readable,
     segments,
@@ -54,11 +56,12 @@ def test_segments_cut_at_every_span_edge() -> None:
 
 
 def test_contributions_add_up_to_the_decision_value(model) -> None:
+    """A message-scored label (the target is scored by windows: see the next test)."""
     nlp = default_nlp(None)
     docs = list(docs_for(nlp, [text_message(POSITIVE), text_message("Lunch on Thursday? Rota attached.")]))
-    explainer = Explainer(model)
+    explainer = Explainer(model, "gift_offer")
     explanations = explainer.explain_docs(docs, k=5)
-    pipe = model.pipelines[TARGET]
+    pipe = model.pipelines["gift_offer"]
     X = pipe[:-1].transform(docs)
     # computed independently: the mean decision function of the calibrated ensemble's regressions
     decision = np.mean([c.estimator.decision_function(X) for c in pipe[-1].calibrated_classifiers_], axis=0)
@@ -71,9 +74,28 @@ def test_contributions_add_up_to_the_decision_value(model) -> None:
     assert pos.decision > explanations[1].decision
 
 
+def test_a_window_scored_target_is_explained_by_its_strongest_window(model) -> None:
+    nlp = default_nlp(None)
+    body = "Rota for next week is attached.\n\n" + POSITIVE + "\n\nThanks,\nDana"
+    docs = list(docs_for(nlp, [text_message(body), text_message("Lunch on Thursday? Rota attached.")]))
+    explainer = explainer_for(model)
+    assert isinstance(explainer, WindowExplainer)
+    explanations = explainer.explain_docs(docs, k=6)
+    scorer = model.pipelines[TARGET][-1]
+    for doc, e in zip(docs, explanations):
+        window, _ = next(scorer.top_windows(doc, k=1))
+        decision = scorer.window_classifier_.decision_function(scorer.window_matrix([window]))[0]
+        assert e.decision == pytest.approx(decision, abs=1e-9)  # contributions add up to the window's own
+        assert all(c.value * c.weight == pytest.approx(c.contribution) for c in e.up + e.down)
+    pos = explanations[0]
+    assert pos.up and {c.feature.split(": ", 1)[0] for c in pos.up} <= {"word", "char", "rule"}
+    assert pos.decision > explanations[1].decision
+    assert "Rota" not in next(scorer.top_windows(docs[0], k=1))[0].text  # the exchange, not the logistics
+
+
 def test_rule_features_are_shown_in_their_own_units(model) -> None:
     doc = next(docs_for(default_nlp(None), [text_message(POSITIVE)]))
-    explainer = Explainer(model)
+    explainer = Explainer(model, "gift_offer")
     raw = doc_features(doc)
     found = {c.feature: c for e in explainer.explain_docs([doc], k=10_000) for c in e.up + e.down}
     rules = {name[len("rule: ") :]: c for name, c in found.items() if name.startswith("rule: ")}

@@ -157,3 +157,19 @@ def test_group_metrics_by_hand() -> None:
 def test_a_score_on_a_bin_edge_goes_up() -> None:
     # 0.7 belongs to [0.7, 0.8) even though 0.7 < np.linspace(0, 1, 11)[7] in floating point
     assert [(b["low"], b["n"]) for b in calibration_bins([1, 0], [0.7, 0.3])] == [(0.3, 1), (0.7, 1)]
+
+
+def test_figures_at_prevalence_keep_every_negative_and_thin_the_positives() -> None:
+    from influence.metrics import at_prevalence
+
+    rng = np.random.default_rng(1)
+    neg = rng.uniform(0.0, 0.6, 990)
+    neg[:3] = 0.95  # three real messages the model flags
+    pos = np.r_[rng.uniform(0.7, 1.0, 90), rng.uniform(0.0, 0.5, 10)]  # nine in ten found
+    r = at_prevalence(pos, neg, threshold=0.9, prevalence=0.01, seeds=10)
+    assert r["positives"] == 10 and r["negatives"] == 990 and r["prevalence"] == 0.01
+    assert r["false_alarms"]["mean"] == 3  # every negative is in every draw
+    assert r["precision"]["mean"] < 0.9  # at 1%, three false alarms weigh against a few positives
+    assert r["recall"]["worst"] <= r["recall"]["mean"] <= 1
+    perfect = at_prevalence(np.ones(50), np.zeros(990), threshold=0.5, seeds=3)
+    assert perfect["average_precision"] == {"mean": 1.0, "worst": 1.0}

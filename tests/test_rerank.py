@@ -76,14 +76,14 @@ def test_asking_for_the_second_pass_without_its_extra_is_a_clear_error(
 ) -> None:
     monkeypatch.setattr(embeddings, "available", lambda: False)
     with pytest.raises(CorpusError, match=r"influence\[embed\]"):
-        train([two_pass_corpus], tmp_path / "m", folds=3, rerank=True)
+        train([two_pass_corpus], tmp_path / "m", folds=3, rerank=True, target_scorer="message")
 
 
 @needs_encoder
 def test_two_pass_model_trains_scores_and_falls_back(
     tmp_path: Path, two_pass_corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    card = train([two_pass_corpus], tmp_path / "m", folds=3, rerank=True)
+    card = train([two_pass_corpus], tmp_path / "m", folds=3, rerank=True, target_scorer="message")
     rr = card["rerank"]
     assert rr["encoder"] == "all-MiniLM-L6-v2"
     assert 0 < rr["cutoff"] <= card["thresholds"][TARGET]

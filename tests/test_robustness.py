@@ -64,3 +64,41 @@ def test_report_runs_every_check_on_a_trained_model(small_model: Path) -> None:
     assert any("padded with 1000" in n for n in names) and any("layout" in n for n in names)
     assert [c.passed for c in checks if "padded" in c.name] == [None, None]  # no ../shared given
     assert all(c.value is not None for c in checks if "padded" not in c.name)
+
+
+def test_the_shipped_model_holds_the_length_and_layout_invariances(real: Path) -> None:
+    """Issue 9's invariances on the shipped model, on a sample of the test split (`make robustness`
+    measures all of it): burying a flagged positive in 1,000 words of real mail it never trained on,
+    or adding a sign-off, keeps it flagged; printing negatives as a released thread adds no flags."""
+    from influence.model import load_model
+    from influence.robustness import scores
+
+    model = load_model()
+    examples = load_corpus([CORPUS]).where("test")
+    pos = [e for e in examples if e.labels["promotion_for_gifts"] == 1][::3]
+    neg = [e for e in examples if e.labels["promotion_for_gifts"] == 0][::4]
+    base = scores(model, [e.message for e in pos])
+    flagged = [e for e, s in zip(pos, base) if s >= model.threshold]
+    assert len(flagged) >= 30
+    pool = real_filler(real, limit=400, card=model.card)
+    rng = random.Random(0)
+    buried = scores(model, [padded(e.message, pool, 1000, rng) for e in flagged])
+    assert (buried >= model.threshold).mean() >= 0.9
+    notes = config()["text"]["disclaimers"]
+    signed = scores(model, [with_disclaimer(e.message, notes[i % len(notes)]) for i, e in enumerate(flagged)])
+    assert (signed >= model.threshold).mean() >= 0.9
+    before = scores(model, [e.message for e in neg]) >= model.threshold
+    after = scores(model, [in_layout(e.message) for e in neg]) >= model.threshold
+    assert after.mean() - before.mean() <= 0.01
+
+
+def test_the_shipped_model_flags_the_agreement_clause_canary() -> None:
+    """A one-sentence clause crediting an agency per resident download toward free devices (issue 9).
+    The seed's own tier account is not flagged yet (0.62 against a 0.90 threshold): `make robustness`
+    reports it."""
+    from influence.model import load_model
+    from influence.robustness import scores
+
+    model = load_model()
+    canary = next(c for c in config()["canary"] if "download" in c["name"])
+    assert scores(model, [Message(id="c", source="t", body=canary["text"])])[0] >= model.threshold

@@ -27,10 +27,18 @@ def doc_of(nlp, body: str, subject: str | None = None):
 def test_segments_cut_at_blank_lines_and_length(nlp) -> None:
     doc = doc_of(nlp, "Hi Sam,\n\nThanks for the call. " + OFFER + "\n\nBest,\nKim Lutz\n" + "word " * 150)
     texts = [doc[a:b].text.strip() for a, b in segments(doc, 60)]
-    assert "Hi Sam," in texts and OFFER in texts
+    assert OFFER in texts
+    assert any(t.startswith("Hi Sam,") and "Thanks for the call" in t for t in texts)  # too short alone
     assert max(b - a for a, b in segments(doc, 60)) <= 60
     pairs = [w.text for w in windows(doc)]
     assert any(OFFER in t and "Thanks for the call" in t for t in pairs)  # two adjacent sentences
+
+
+def test_one_word_lines_of_ocr_text_join_into_windows(nlp) -> None:
+    """Printed releases come out of pdftotext one word per line; a window of "the" is noise."""
+    ocr = "\n\n".join("Those in the know believe that the law enforcement perspective was heard".split())
+    doc = doc_of(nlp, ocr)
+    assert all(sum(t.is_alpha for t in doc[a:b]) >= 6 for a, b in segments(doc, 60))
 
 
 def test_rationale_marks_the_windows_that_hold_it(nlp) -> None:
@@ -39,8 +47,8 @@ def test_rationale_marks_the_windows_that_hold_it(nlp) -> None:
     assert doc.user_data["rationale"]
     wins = windows(doc)
     labels = window_labels(doc, wins, 1)
-    assert {w.text for w, t in zip(wins, labels) if t == 1} >= {OFFER}
-    assert all(t == 0 for w, t in zip(wins, labels) if w.text == "Hi Sam,")
+    assert any(w.text.startswith(OFFER) for w, t in zip(wins, labels) if t == 1)  # the sign-off joins it
+    assert [t for w, t in zip(wins, labels) if OFFER not in w.text] == [0]  # the greeting
     assert window_labels(doc, wins, 0) == [0] * len(wins)
     doc.user_data["rationale"] = []
     assert set(window_labels(doc, wins, 1)) == {None}  # a positive without a rationale
@@ -92,3 +100,18 @@ def test_a_window_scored_model_shows_the_sentence_as_evidence(nlp) -> None:
     sentences = [e for e in row.evidence if e.label == "SENTENCE"]
     assert sentences and OFFER in sentences[0].text
     assert message.text[sentences[0].start : sentences[0].end] == sentences[0].text
+
+
+def test_support_backs_a_lone_sentence_and_discounts_a_fluke(nlp) -> None:
+    """The message score leans on the best window that shares text with the strongest one; a
+    message of one sentence backs itself."""
+    scorer = WindowScorer(combine="support", context=False)
+    one = doc_of(nlp, OFFER)
+    wins = windows(one)
+    assert len(wins) == 1
+    assert scorer._combine(wins, np.array([0.9]), one)[:2] == [0.9, 0.9]
+    two = doc_of(nlp, "The quarterly fleet maintenance schedule is attached for review.\n\n" + OFFER)
+    wins = windows(two)
+    scores = np.array([0.1 if OFFER not in w.text else 0.9 if w.text.strip() == OFFER else 0.4 for w in wins])
+    p1, support = scorer._combine(wins, scores, two)[:2]
+    assert (p1, support) == (0.9, 0.4)

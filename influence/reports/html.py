@@ -22,7 +22,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from influence.explain import TOP_K, Explainer, Explanation, explain_rows
+from influence.explain import TOP_K, Explanation, explain_rows, explainer_for
 from influence.model import Model
 from influence.reports.tables import atomic_path
 from influence.types import Evidence, ScoredRow
@@ -127,7 +127,7 @@ class ReviewWriter:
         self.title = title or "influence review"
         self.inputs = [str(p) for p in inputs or []]
         self.top_k = top_k
-        self.explainer = Explainer(model)
+        self.explainer = explainer_for(model)
         self.nlp = default_nlp(spacy_model)
         self.rows: list[list[Any]] = []
         self.vendors: Counter[str] = Counter()
