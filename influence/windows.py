@@ -8,6 +8,10 @@ rationale is positive, a window of a negative message is negative, and the rest 
 message is negative too (it is the greeting, the logistics, the signature). Windows that cut a
 rationale in half are left out. Positives without a rationale teach only the message-level
 combiner.
+
+The whole-message scorer (`influence.model.build_pipeline`) joins the combiner, but it reads only
+the *focus* of a long message: the strongest windows and a few sentences around them. It links a
+gift and an ask a few sentences apart, which no single window holds, and it cannot be diluted.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from influence.features import LINK_LABELS, SPANS_KEY
 from influence.settings import settings
@@ -40,6 +44,7 @@ class Window:
     end: int
     text: str
     features: dict[str, float]
+    segments: tuple[int, int] = (0, 0)  # first and last segment it covers
 
 
 def segments(doc: Doc, max_tokens: int) -> list[tuple[int, int]]:
@@ -93,7 +98,7 @@ def windows(doc: Doc) -> list[Window]:
             a, b = segs[i][0], segs[j][1]
             span = doc[a:b]
             out.append(Window(span.start_char, span.end_char, span.text,
-                              _features(spans, ents, a, b, pair=j > i)))  # fmt: skip
+                              _features(spans, ents, a, b, pair=j > i), (i, j)))  # fmt: skip
     return out
 
 
@@ -119,6 +124,41 @@ def _features(spans: list[tuple[int, str, str]], ents: list[tuple[int, str]], a:
     f["pair"] = float(pair)
     f["log_tokens"] = math.log1p(b - a) / 5
     return f
+
+
+def focus(doc: Doc, wins: list[Window], scores: np.ndarray, radius: int, top: int = 3) -> Doc:
+    """The part of a long message around its strongest windows, as a Doc of its own (entities,
+    rule spans and the sender flag kept): the whole-message scorer reads it in place of the whole
+    text, so one exchange in a 3,000-word forward is read as in a short mail. A message of no more
+    than 2 * radius + 1 segments is its own focus."""
+    segs = segments(doc, settings()["windows"]["max_tokens"])
+    if len(segs) <= 2 * radius + 1 or not len(scores):
+        return doc
+    keep: set[int] = set()
+    for rank, i in enumerate(np.argsort(-scores)[:top]):
+        first, last = wins[i].segments
+        r = radius if rank == 0 else 1
+        keep.update(range(max(0, first - r), min(len(segs), last + r + 1)))
+    ranges: list[list[int]] = []
+    for k in sorted(keep):
+        a, b = segs[k]
+        if ranges and k - 1 in keep:
+            ranges[-1][1] = b
+        else:
+            ranges.append([a, b])
+    parts = [doc[a:b].as_doc() for a, b in ranges]
+    out = Doc.from_docs(parts, ensure_whitespace=True)
+    spans, offset = [], 0
+    for (a, b), part in zip(ranges, parts):
+        for s in doc.spans[SPANS_KEY] if SPANS_KEY in doc.spans else []:
+            if a <= s.start and s.end <= b:
+                start = s.start - a + offset
+                spans.append(Span(out, start, start + len(s), label=s.label_, span_id=s.id_))
+        offset += len(part)
+    out.spans[SPANS_KEY] = spans
+    if "sender_vendor" in doc.user_data:
+        out.user_data["sender_vendor"] = doc.user_data["sender_vendor"]
+    return out
 
 
 def _normalise(text: str) -> str:
@@ -167,18 +207,20 @@ def mark_rationale(doc: Doc, spans: Iterable[str]) -> None:
 class WindowScorer(ClassifierMixin, BaseEstimator):
     """Docs → probability that the message ties value to promotion, from its strongest windows.
 
-    Two models: a window classifier (word and character n-grams of the window plus its rule
-    features) and a small combiner over each message's top window scores and its context, trained
-    on out-of-fold window scores so it learns how far to trust them.
+    Three models: a window classifier (word and character n-grams of the window plus its rule
+    features), the whole-message scorer on each message's focus, and a small combiner over the
+    strongest window, its support, the focused message score and the context, trained on
+    out-of-fold scores of both so it learns how far to trust each.
     """
 
     def __init__(self, C: float | None = None, char_weight: float = 0.5, folds: int = 4, seed: int = 0,
                  context: bool = True, rules_weight: float | None = None,
-                 combine: str | None = None):  # fmt: skip
+                 combine: str | None = None, message: bool | None = None):  # fmt: skip
         self.context = context  # False: the window scores alone decide (a bare sentence scores as in a mail)
         self.C = C  # None: from settings, as are rules_weight and combine
         self.rules_weight = rules_weight
         self.combine = combine  # what besides the strongest window the message score uses (settings)
+        self.message = message  # whether the whole-message scorer, on the focus, joins the combiner
         self.char_weight = char_weight
         self.folds = folds
         self.seed = seed
@@ -228,7 +270,8 @@ class WindowScorer(ClassifierMixin, BaseEstimator):
         return clf.predict_proba(self._matrix(vecs, wins))[:, 1]
 
     # -- messages ------------------------------------------------------------------------
-    def _combine(self, wins: list[Window], scores: np.ndarray, doc: Doc) -> list[float]:
+    def _combine(self, wins: list[Window], scores: np.ndarray, doc: Doc, p_msg: float | None = None
+                 ) -> list[float]:  # fmt: skip
         """Dilution-proof message features: the strongest window and how its neighbourhood backs
         it, never an average over the whole message."""
         if not len(scores):
@@ -252,17 +295,24 @@ class WindowScorer(ClassifierMixin, BaseEstimator):
             out = [p1, support, logit / 10, float(support >= 0.5)]
         else:
             out = [p1, logit / 10]
+        if p_msg is not None:
+            out.append(math.log(max(p_msg, 1e-6) / max(1 - p_msg, 1e-6)) / 10)
         if self.context:
             vendor = any(e.label_ in ("VENDOR", "PRODUCT") for e in doc.ents)
             out += [float(vendor), float(bool(doc.user_data.get("sender_vendor")))]
         return out
 
     def fit(self, X: list[Doc], y: Iterable[int]) -> WindowScorer:
+        from influence.model import build_pipeline
+
         y = np.asarray(list(y), dtype=int)
         per_doc = [windows(d) for d in X]
         labels = [window_labels(d, w, t) for d, w, t in zip(X, per_doc, y)]
-        # Out-of-fold window scores for the combiner: folds over messages.
+        use_message = self._setting("message")
+        radius = settings()["windows"]["focus_radius"]
+        # Out-of-fold window (and focused message) scores for the combiner: folds over messages.
         doc_scores: list[np.ndarray] = [np.zeros(0)] * len(X)
+        msg_scores: list[float | None] = [None] * len(X)
         n_splits = max(2, min(self.folds, int(y.sum()), int(len(y) - y.sum())))
         groups = [d.user_data.get("group", i) for i, d in enumerate(X)]  # a thread stays in one fold
         for tr, te in GroupKFold(n_splits=n_splits).split(np.zeros(len(X)), y, groups=groups):
@@ -270,9 +320,15 @@ class WindowScorer(ClassifierMixin, BaseEstimator):
             vecs, clf = self._fit_windows(wins, labs)
             for i in te:
                 doc_scores[i] = self._window_scores(vecs, clf, per_doc[i])
+            if use_message:
+                msg = build_pipeline(self.seed).fit([X[i] for i in tr], y[tr])
+                focused = [focus(X[i], per_doc[i], doc_scores[i], radius) for i in te]
+                for i, p in zip(te, msg.predict_proba(focused)[:, 1]):
+                    msg_scores[i] = float(p)
         wins, labs = _flatten(per_doc, labels, range(len(X)))
         self.vectorizers_, self.window_classifier_ = self._fit_windows(wins, labs)
-        Z = np.array([self._combine(w, s, d) for w, s, d in zip(per_doc, doc_scores, X)])
+        self.message_ = build_pipeline(self.seed).fit(X, y) if use_message else None
+        Z = np.array([self._combine(w, s, d, m) for w, s, d, m in zip(per_doc, doc_scores, X, msg_scores)])
         self.combiner_ = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000).fit(Z, y)
         self.classes_ = np.array([0, 1])
         self.n_windows_ = len(wins)
@@ -289,9 +345,15 @@ class WindowScorer(ClassifierMixin, BaseEstimator):
         return wins, scores
 
     def predict_proba(self, X: list[Doc]) -> np.ndarray:
-        Z = np.array([self._combine(*self.window_scores(d), d) for d in X]).reshape(len(X), -1)
         if not len(X):
             return np.zeros((0, 2))
+        scored = [self.window_scores(d) for d in X]
+        msg: list[float | None] = [None] * len(X)
+        if getattr(self, "message_", None) is not None:
+            radius = settings()["windows"]["focus_radius"]
+            focused = [focus(d, w, s, radius) for d, (w, s) in zip(X, scored)]
+            msg = [float(p) for p in self.message_.predict_proba(focused)[:, 1]]
+        Z = np.array([self._combine(w, s, d, m) for d, (w, s), m in zip(X, scored, msg)]).reshape(len(X), -1)
         return self.combiner_.predict_proba(Z)
 
     def predict(self, X: list[Doc]) -> np.ndarray:

@@ -72,7 +72,7 @@ def test_scorer_finds_a_buried_linking_sentence(nlp) -> None:
         mark_rationale(d, e.rationale)
     y = np.array([e.labels["promotion_for_gifts"] for e in examples])
     scorer = WindowScorer(folds=3).fit(docs, y)
-    assert scorer.n_windows_ > len(docs)
+    assert scorer.n_windows_ > len(docs) and scorer.message_ is None  # the shipped setting
     filler = "\n\n".join(["The quarterly fleet maintenance schedule is attached for review."] * 60)
     alone = doc_of(nlp, OFFER)
     buried = doc_of(nlp, f"{filler}\n\n{OFFER}\n\n{filler}")
@@ -115,3 +115,40 @@ def test_support_backs_a_lone_sentence_and_discounts_a_fluke(nlp) -> None:
     scores = np.array([0.1 if OFFER not in w.text else 0.9 if w.text.strip() == OFFER else 0.4 for w in wins])
     p1, support = scorer._combine(wins, scores, two)[:2]
     assert (p1, support) == (0.9, 0.4)
+
+
+def test_the_focus_of_a_long_message_keeps_the_exchange_with_its_spans(nlp) -> None:
+    """The whole-message scorer reads a long message's focus: the strongest window and a few
+    sentences around it, with entities, rule spans and the sender flag carried over."""
+    from influence.windows import focus
+
+    filler = "The quarterly fleet maintenance schedule is attached for review today."
+    body = "\n\n".join([filler] * 20 + [OFFER] + [filler] * 20)
+    doc = next(docs_for(nlp, [Message(id="m", source="t", from_="rep@flocksafety.com", body=body)]))
+    wins = windows(doc)
+    scores = np.array([0.9 if "sign-ups" in w.text else 0.1 for w in wins])
+    f = focus(doc, wins, scores, radius=3)
+    assert OFFER in f.text and len(f) < len(doc) / 4
+    assert f.text.count(filler) <= 2 * 3 + 2  # radius either side (and the next windows)
+    labels = {s.label_ for s in f.spans["influence"]}
+    assert labels == {s.label_ for s in doc.spans["influence"]} and "GIFT" in labels
+    assert all(f.text[s.start_char : s.end_char] == s.text for s in f.spans["influence"])
+    assert f.user_data.get("sender_vendor") == doc.user_data.get("sender_vendor")
+    short = doc_of(nlp, "Thanks for the call.\n\n" + OFFER)
+    assert focus(short, windows(short), np.ones(len(windows(short))), radius=3) is short
+
+
+def test_the_focused_message_scorer_joins_the_combiner_when_asked(nlp) -> None:
+    """`message = true` (off in the shipped model): the whole-message scorer reads each message's
+    focus, so a buried offer scores as it does alone."""
+    examples = load_corpus([CORPUS / "positives_b.jsonl", CORPUS / "hard_negatives_b.jsonl"]).where("train")
+    docs = list(docs_for(nlp, [e.message for e in examples]))
+    for d, e in zip(docs, examples):
+        mark_rationale(d, e.rationale)
+    y = np.array([e.labels["promotion_for_gifts"] for e in examples])
+    scorer = WindowScorer(folds=3, message=True).fit(docs, y)
+    assert scorer.message_ is not None and scorer.combiner_.coef_.shape[1] == 7  # 4 + message + 2 context
+    filler = "\n\n".join(["The quarterly fleet maintenance schedule is attached for review."] * 60)
+    buried = doc_of(nlp, f"{filler}\n\n{OFFER}\n\n{filler}")
+    p_alone, p_buried = scorer.predict_proba([doc_of(nlp, OFFER), buried])[:, 1]
+    assert abs(p_alone - p_buried) < 0.15  # the message scorer reads the focus, not 120 filler lines
