@@ -234,6 +234,13 @@ class WindowScorer(ClassifierMixin, BaseEstimator):
                                 max_features=conf["max_char_features"], sublinear_tf=True)  # fmt: skip
         return words, chars, DictVectorizer()
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A parameter added after a model was saved reads as None (its settings default), so
+        # get_params and clone keep working on older pickles.
+        for name in ("C", "rules_weight", "combine", "message"):
+            state.setdefault(name, None)
+        super().__setstate__(state)
+
     def block_weights(self) -> tuple[float, float, float]:
         """Weights of the word, character and rule blocks in a window's feature row."""
         return 1.0, self.char_weight, self._setting("rules_weight")

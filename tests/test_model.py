@@ -113,4 +113,5 @@ def test_shipped_model_card_agrees_with_the_corpus() -> None:
     from influence.pipeline import pattern_drift
 
     shipped = load_model(DEFAULT_MODEL_DIR)  # the shipped artifact passes its own integrity check
+    assert clone(shipped.pipelines[TARGET]).get_params()  # its estimators still take sklearn's contract
     assert pattern_drift(shipped) == [], "patterns changed: retrain with `make model`"
