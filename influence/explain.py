@@ -151,19 +151,19 @@ class Explainer:
         if not docs:
             return []
         X = self.features.transform(docs).tocsr()
-        out = []
-        for i in range(X.shape[0]):
-            lo, hi = X.indptr[i], X.indptr[i + 1]
-            idx, vals = X.indices[lo:hi], X.data[lo:hi]
-            contrib = vals * self.coef[idx]
-            order = np.argsort(-contrib, kind="stable")
-            up = [self._contribution(idx[j], vals[j]) for j in order if contrib[j] > 0][:k]
-            down = [self._contribution(idx[j], vals[j]) for j in order[::-1] if contrib[j] < 0][:k]
-            out.append(Explanation(up, down, self.intercept, self.intercept + float(contrib.sum())))
-        return out
+        return [self._explain_row(X[i], k) for i in range(X.shape[0])]
+
+    def _explain_row(self, x: Any, k: int) -> Explanation:
+        """The top contributions each way of one sparse feature row (1 x n_features)."""
+        idx, vals = x.indices, x.data
+        contrib = vals * self.coef[idx]
+        order = np.argsort(-contrib, kind="stable")
+        up = [self._contribution(idx[j], vals[j]) for j in order if contrib[j] > 0][:k]
+        down = [self._contribution(idx[j], vals[j]) for j in order[::-1] if contrib[j] < 0][:k]
+        return Explanation(up, down, self.intercept, self.intercept + float(contrib.sum()))
 
 
-class WindowExplainer:
+class WindowExplainer(Explainer):
     """Contributions of a window-scored target: the features of the message's strongest window in
     the window classifier (a plain logistic regression), the window that the score stands on.
 
@@ -172,42 +172,28 @@ class WindowExplainer:
 
     BLOCKS = ("word", "char", "rule")
 
-    def __init__(self, model: Model, label: str = TARGET) -> None:
+    def __init__(self, model: Model, label: str = TARGET) -> None:  # not Explainer's: no features step
         self.scorer = model.pipelines[label].steps[-1][1]
         clf = self.scorer.window_classifier_
         self.coef = clf.coef_[0]
         self.intercept = float(clf.intercept_[0])
-        names: list[str] = []
-        for prefix, vec in zip(self.BLOCKS, self.scorer.vectorizers_):
-            names += [f"{prefix}: {n}" for n in vec.get_feature_names_out()]
-        self.names = names
-        weights = self.scorer.block_weights()
-        self.unscale = np.concatenate([np.full(len(v.get_feature_names_out()), 1 / w)
-                                       for v, w in zip(self.scorer.vectorizers_, weights)])  # fmt: skip
+        blocks = [vec.get_feature_names_out() for vec in self.scorer.vectorizers_]
+        self.names = [f"{prefix}: {n}" for prefix, names in zip(self.BLOCKS, blocks) for n in names]
+        self.unscale = np.concatenate([np.full(len(names), 1 / w)
+                                       for names, w in zip(blocks, self.scorer.block_weights())])  # fmt: skip
 
     def explain_docs(self, docs: list[Doc], k: int = TOP_K) -> list[Explanation]:
         out = []
         for doc in docs:
-            top = list(self.scorer.top_windows(doc, k=1))
-            if not top:
+            top = next(self.scorer.top_windows(doc, k=1), None)
+            if top is None:
                 out.append(Explanation(intercept=self.intercept, decision=self.intercept))
-                continue
-            x = self.scorer.window_matrix([top[0][0]]).tocsr()
-            idx, vals = x.indices, x.data
-            contrib = vals * self.coef[idx]
-            order = np.argsort(-contrib, kind="stable")
-            up = [self._contribution(idx[j], vals[j]) for j in order if contrib[j] > 0][:k]
-            down = [self._contribution(idx[j], vals[j]) for j in order[::-1] if contrib[j] < 0][:k]
-            out.append(Explanation(up, down, self.intercept, self.intercept + float(contrib.sum())))
+            else:
+                out.append(self._explain_row(self.scorer.window_matrix([top[0]]).tocsr(), k))
         return out
 
-    def _contribution(self, j: int, x: float) -> Contribution:
-        raw = x * self.unscale[j]
-        weight = self.coef[j] / self.unscale[j]
-        return Contribution(self.names[j], float(raw), float(weight), float(x * self.coef[j]))
 
-
-def explainer_for(model: Model, label: str = TARGET) -> Explainer | WindowExplainer:
+def explainer_for(model: Model, label: str = TARGET) -> Explainer:
     """The explainer that fits the label's pipeline: window-scored or a linear model on features."""
     if hasattr(model.pipelines[label].steps[-1][1], "top_windows"):
         return WindowExplainer(model, label)
@@ -237,7 +223,7 @@ def highlight_spans(row: ScoredRow, doc: Doc) -> list[Evidence]:
 
 
 def explain_rows(
-    rows: list[ScoredRow], explainer: Explainer | WindowExplainer, nlp: Language, k: int = TOP_K
+    rows: list[ScoredRow], explainer: Explainer, nlp: Language, k: int = TOP_K
 ) -> list[tuple[list[Evidence], Explanation] | None]:
     """Spans and top features of each scored row (None for rows that carry an error)."""
     readable_rows = [r for r in rows if r.error is None and r.score is not None]

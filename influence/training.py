@@ -51,6 +51,17 @@ def _labeled(examples: list[Example], docs: list, X: Any, label: str) -> Labeled
     return Labeled([docs[i] for i in keep], X[keep], y, [examples[i].group for i in keep])
 
 
+def grouped_oof(estimator: Any, train: Labeled, *, folds: int, seed: int) -> tuple[np.ndarray, int]:
+    """Out-of-fold scores of `estimator` refitted per fold, folds grouped by thread and
+    stratified (as many folds as the positive groups allow); and the number of folds."""
+    y, groups = train.y, train.groups
+    n_groups_pos = len({g for g, t in zip(groups, y) if t == 1})
+    n_splits = max(2, min(folds, n_groups_pos, len(set(groups)) // 2))
+    cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    oof = cross_val_predict(estimator, train.docs, y, groups=groups, cv=cv, method="predict_proba")[:, 1]
+    return oof, n_splits
+
+
 def fit_label(
     features: Any,
     train: Labeled,
@@ -61,13 +72,9 @@ def fit_label(
 ) -> tuple[Pipeline, float, str, dict[str, Any]]:
     """Cross-validate the whole pipeline (features refitted per fold), then fit the classifier on
     the shared, already fitted features and pick the threshold on held-out predictions."""
-    docs, y, groups = train.docs, train.y, train.groups
+    y = train.y
     min_precision = settings()["threshold"]["min_precision"]
-    n_groups_pos = len({g for g, t in zip(groups, y) if t == 1})
-    n_splits = max(2, min(folds, n_groups_pos, len(set(groups)) // 2))
-    cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    oof = cross_val_predict(build_pipeline(seed), docs, y, groups=groups, cv=cv,
-                            method="predict_proba")[:, 1]  # fmt: skip
+    oof, n_splits = grouped_oof(build_pipeline(seed), train, folds=folds, seed=seed)
     pipe = Pipeline([("features", features), ("classifier", build_classifier(seed).fit(train.X, y))])
     metrics: dict[str, Any] = {}
     v_y = validation.y
@@ -101,13 +108,9 @@ def fit_windows(
         metrics["validation"] = binary_metrics(v_y, v_p, threshold)
         source = f"the validation split (lowest score with precision >= {min_precision})"
         return pipe, threshold, source, metrics
-    y, groups = train.y, train.groups
-    n_splits = max(2, min(folds, len({g for g, t in zip(groups, y) if t == 1}), len(set(groups)) // 2))
-    cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    oof = cross_val_predict(WindowScorer(seed=seed), train.docs, y, groups=groups, cv=cv,
-                            method="predict_proba")[:, 1]  # fmt: skip
-    threshold = choose_threshold(y, oof, min_precision)
-    metrics["cross_validation"] = binary_metrics(y, oof, threshold)
+    oof, n_splits = grouped_oof(WindowScorer(seed=seed), train, folds=folds, seed=seed)
+    threshold = choose_threshold(train.y, oof, min_precision)
+    metrics["cross_validation"] = binary_metrics(train.y, oof, threshold)
     return pipe, threshold, f"out-of-fold predictions of {n_splits}-fold grouped cross-validation", metrics
 
 
