@@ -64,11 +64,20 @@ evaluate: $(VENV)/.installed
 # ~0.02. The headline is `make holdout`. The report is written to out/evaluation/.
 GATES ?= --fail-under average_precision=0.895 --fail-under recall_at_precision_90=0.75 \
          --fail-under roc_auc=0.935
-.PHONY: gate holdout
+.PHONY: gate holdout cv
 # The headline: the new-writer holdout (four writers who wrote nothing else). Run it when a model
 # ships, never to choose between designs (writer-grouped CV, scripts/writer_cv.py, does that).
 holdout: $(VENV)/.installed
-	$(BIN)/influence evaluate corpora/labeled --split holdout --report out/holdout
+	$(BIN)/influence evaluate corpora/labeled --split holdout --report out/holdout --record
+
+# Writer-grouped cross-validation of the shipped settings (the figure that decides design), recorded
+# in the model card; with ../shared, the train half of the real collections is background in every fold.
+CV_BACKGROUND = $(if $(wildcard $(SHARED)/clinton-state-dept-foia-text),--background \
+                $(SHARED)/clinton-state-dept-foia-text $(SHARED)/pruitt-oklahoma-ag-foia-text)
+SCORER ?= $(shell $(BIN)/python -c "from influence.settings import settings; \
+            s = settings(); print('hybrid' if s['windows']['message'] else s['model']['target_scorer'])")
+cv: $(VENV)/.installed
+	$(BIN)/python scripts/writer_cv.py --scorer $(SCORER) $(CV_BACKGROUND) --record models/default
 
 gate: $(VENV)/.installed
 	$(BIN)/influence evaluate corpora/labeled --split test --report out/evaluation $(GATES)
@@ -99,7 +108,7 @@ simulate: $(VENV)/.installed
 
 # Figures at 1% prevalence: held-out positives among real mail the model never trained on (issue 9).
 prevalence: $(VENV)/.installed
-	$(BIN)/python scripts/prevalence.py --shared $(SHARED)
+	$(BIN)/python scripts/prevalence.py --shared $(SHARED) --record
 
 fpr: $(VENV)/.installed
 	$(BIN)/python scripts/fpr.py --shared $(SHARED)

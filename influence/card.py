@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import platform
+from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -105,11 +106,38 @@ def render_readme(card: dict[str, Any]) -> str:
     if card.get("test"):
         lines += ["", "## Test split (held out; reported, never used for a choice)", ""]
         lines += _metric_table({name.replace("_", " "): m for name, m in card["test"].items()})
+    lines += _evaluations(card)
     lines += ["", "Cross-validation is grouped by `thread_id`, so messages of one thread never "
               "sit on both sides of a fold.", "", "## Libraries", ""]  # fmt: skip
     lines += [f"- {k}: {v}" for k, v in card["versions"].items()]
     lines += ["", "Load only model files you trust: joblib files are pickles."]
     return "\n".join(lines) + "\n"
+
+
+def _evaluations(card: dict[str, Any]) -> list[str]:
+    recorded = card.get("evaluations") or {}
+    if not recorded:
+        return []
+    lines = ["", "## Evaluations recorded after training (promotion_for_gifts)", "",
+             "Written by the commands named below when this model shipped, so the figures belong to "
+             "this artifact; writer-grouped cross-validation is of the model's design (its settings "
+             "retrained with each writer held out), not of this fit.", ""]  # fmt: skip
+    lines += _metric_table({name: e["metrics"] for name, e in recorded.items()})
+    lines += [""] + [f"- **{name}** ({e.get('recorded', '')}): {e['how']}" for name, e in recorded.items()]
+    return lines
+
+
+def record(model_dir: Path, name: str, metrics: dict[str, Any], how: str) -> None:
+    """Add one evaluation of a shipped model to its card (card.json and README.md), replacing an
+    earlier one of the same name, so the card carries the figures that were measured on it."""
+    path = Path(model_dir) / "card.json"
+    card = json.loads(path.read_text())
+    keys = ("n", "positives", "average_precision", "roc_auc", "precision", "recall", "f1",
+            "recall_at_precision_90")  # fmt: skip
+    kept = {k: metrics[k] for k in keys if metrics.get(k) is not None}
+    stamp = datetime.now(timezone.utc).date().isoformat()
+    card.setdefault("evaluations", {})[name] = {"metrics": kept, "how": how, "recorded": stamp}
+    write_card(Path(model_dir), card)
 
 
 def write_card(model_dir: Path, card: dict[str, Any]) -> None:

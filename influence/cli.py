@@ -315,6 +315,9 @@ def evaluate(
         Path | None, typer.Option("--compare", help="Another model directory to evaluate on the same rows.")
     ] = None,
     first_pass_only: FirstPassOpt = False,
+    record: Annotated[
+        bool, typer.Option("--record", help="Add the figures to the model's card (when the model ships).")
+    ] = False,
 ) -> None:
     """Evaluate a model on held-out labeled data (metrics.json, report.md, report.html); exit 1 if a
     gate fails."""
@@ -332,6 +335,13 @@ def evaluate(
     result = run_evaluation(corpus, loaded, split=split, spacy_model=spacy_model, compare=other)
     failed = check_gates(result.metrics, gates)
     write_report(result, report, failed, gates)
+    if record:
+        from influence.card import record as record_in_card
+        from influence.model import DEFAULT_MODEL_DIR
+
+        record_in_card(model or DEFAULT_MODEL_DIR, f"{result.metrics['split']} split", result.metrics,
+                       f"`influence evaluate {' '.join(map(str, corpus))} --split {split} --record`, "
+                       f"{result.metrics['n']} rows, {loaded.passes}")  # fmt: skip
     typer.echo(render_markdown(result.metrics, failed if gates else None))
     for f in failed:
         err.print(f"[red]Gate failed:[/red] {escape(str(f))}", highlight=False)

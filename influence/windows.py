@@ -126,13 +126,15 @@ def _features(spans: list[tuple[int, str, str]], ents: list[tuple[int, str]], a:
     return f
 
 
-def focus(doc: Doc, wins: list[Window], scores: np.ndarray, radius: int, top: int = 3) -> Doc:
-    """The part of a long message around its strongest windows, as a Doc of its own (entities,
-    rule spans and the sender flag kept): the whole-message scorer reads it in place of the whole
-    text, so one exchange in a 3,000-word forward is read as in a short mail. A message of no more
-    than 2 * radius + 1 segments is its own focus."""
+def focus(doc: Doc, wins: list[Window], scores: np.ndarray, radius: int, top: int = 1) -> Doc:
+    """The part of a message around its strongest windows, as a Doc of its own (entities, rule
+    spans and the sender flag kept): the whole-message scorer reads it in place of the whole text,
+    in training and scoring alike, so one exchange in a 3,000-word forward is read as the same
+    exchange in a short mail. Every message is read this way, short ones too: reading a short
+    message whole and the same message inside a long one only in part is what made padding move
+    the score."""
     segs = segments(doc, settings()["windows"]["max_tokens"])
-    if len(segs) <= 2 * radius + 1 or not len(scores):
+    if not len(scores):
         return doc
     keep: set[int] = set()
     for rank, i in enumerate(np.argsort(-scores)[:top]):
@@ -322,19 +324,26 @@ class WindowScorer(ClassifierMixin, BaseEstimator):
         msg_scores: list[float | None] = [None] * len(X)
         n_splits = max(2, min(self.folds, int(y.sum()), int(len(y) - y.sum())))
         groups = [d.user_data.get("group", i) for i, d in enumerate(X)]  # a thread stays in one fold
-        for tr, te in GroupKFold(n_splits=n_splits).split(np.zeros(len(X)), y, groups=groups):
+        folds = list(GroupKFold(n_splits=n_splits).split(np.zeros(len(X)), y, groups=groups))
+        for tr, te in folds:
             wins, labs = _flatten(per_doc, labels, tr)
             vecs, clf = self._fit_windows(wins, labs)
             for i in te:
                 doc_scores[i] = self._window_scores(vecs, clf, per_doc[i])
-            if use_message:
-                msg = build_pipeline(self.seed).fit([X[i] for i in tr], y[tr])
-                focused = [focus(X[i], per_doc[i], doc_scores[i], radius) for i in te]
-                for i, p in zip(te, msg.predict_proba(focused)[:, 1]):
-                    msg_scores[i] = float(p)
         wins, labs = _flatten(per_doc, labels, range(len(X)))
         self.vectorizers_, self.window_classifier_ = self._fit_windows(wins, labs)
-        self.message_ = build_pipeline(self.seed).fit(X, y) if use_message else None
+        self.message_ = None
+        if use_message:
+            # The whole-message scorer learns from each message's focus (found by out-of-fold
+            # window scores), as it will read messages when scoring.
+            top = settings()["windows"]["focus_top"]
+            focused = [focus(d, w, s, radius, top) for d, w, s in zip(X, per_doc, doc_scores)]
+            for tr, te in folds:
+                msg = build_pipeline(self.seed).fit([focused[i] for i in tr], y[tr])
+                for i, p in zip(te, msg.predict_proba([focused[i] for i in te])[:, 1]):
+                    msg_scores[i] = float(p)
+            self.message_ = build_pipeline(self.seed).fit(focused, y)
+            self.focus_ = (radius, top)  # scoring reads the focus as training did, whatever the settings say
         Z = np.array([self._combine(w, s, d, m) for w, s, d, m in zip(per_doc, doc_scores, X, msg_scores)])
         self.combiner_ = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000).fit(Z, y)
         self.classes_ = np.array([0, 1])
@@ -357,8 +366,9 @@ class WindowScorer(ClassifierMixin, BaseEstimator):
         scored = [self.window_scores(d) for d in X]
         msg: list[float | None] = [None] * len(X)
         if getattr(self, "message_", None) is not None:
-            radius = settings()["windows"]["focus_radius"]
-            focused = [focus(d, w, s, radius) for d, (w, s) in zip(X, scored)]
+            conf = settings()["windows"]
+            radius, top = getattr(self, "focus_", (conf["focus_radius"], conf["focus_top"]))
+            focused = [focus(d, w, s, radius, top) for d, (w, s) in zip(X, scored)]
             msg = [float(p) for p in self.message_.predict_proba(focused)[:, 1]]
         Z = np.array([self._combine(w, s, d, m) for d, (w, s), m in zip(X, scored, msg)]).reshape(len(X), -1)
         return self.combiner_.predict_proba(Z)

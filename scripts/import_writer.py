@@ -2,6 +2,7 @@
 
     python scripts/import_writer.py STAGED.jsonl --name round3_terse            # train + validation
     python scripts/import_writer.py STAGED.jsonl --name fresh_t1 --split holdout  # new-writer test
+    python scripts/import_writer.py STAGED.jsonl --name x --check                 # check only
 
 Writers hand in JSONL with the guide's fields plus `evidence`: the exact words (1 to 3 strings)
 that carry the exchange on each positive. Those become `rationale` offsets (as
@@ -78,6 +79,7 @@ def main() -> int:
     ap.add_argument("--name", required=True, help="writer name and file stem in corpora/labeled")
     ap.add_argument("--split", choices=["holdout"], default=None)
     ap.add_argument("--corpus", type=Path, default=ROOT / "corpora" / "labeled")
+    ap.add_argument("--check", action="store_true", help="only check the staged file; write nothing")
     args = ap.parse_args()
     out = args.corpus / f"{args.name}.jsonl"
     if out.exists():
@@ -90,6 +92,10 @@ def main() -> int:
     if problems:
         print("\n".join(problems), file=sys.stderr)
         return 1
+    if args.check:
+        positives = sum(r["promotion_for_gifts"] for r in rows)
+        print(f"{args.staged}: {len(rows)} rows, {positives} positive, no problems")
+        return 0
     splits = splits_for(rows, args.split == "holdout", seed=f"influence-{args.name}")
     lines = []
     for r, split in zip(rows, splits):

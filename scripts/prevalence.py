@@ -28,6 +28,7 @@ def main() -> int:
     ap.add_argument("-m", "--model", default=None, help="model directory (default: the shipped model)")
     ap.add_argument("--prevalence", type=float, default=0.01)
     ap.add_argument("--seeds", type=int, default=20)
+    ap.add_argument("--record", action="store_true", help="add the figures to the model's card (it ships)")
     args = ap.parse_args()
     if "train" in args.split or "validation" in args.split:
         ap.error("figures are measured on held-out splits only")
@@ -62,6 +63,16 @@ def main() -> int:
         print(f"| {split} | {r['positives']} | {len(pos)} | {cells['average_precision']} | "
               f"{cells['recall_at_precision_90']} | {cells['precision']} | {cells['recall']} | "
               f"{r['false_alarms']['mean']:.1f} (worst {r['false_alarms']['worst']:.0f}) |")  # fmt: skip
+        if args.record:
+            from influence.card import record
+            from influence.model import DEFAULT_MODEL_DIR
+
+            means = {k: v["mean"] for k, v in r.items() if isinstance(v, dict)}
+            how = (f"`scripts/prevalence.py --record`: {r['positives']} of the {len(pos)} positives drawn "
+                   f"{args.seeds} times among {len(neg)} real messages the model never trained on ({which}); "
+                   f"means over the draws, {r['false_alarms']['mean']:.1f} false alarms at the threshold")
+            record(args.model or DEFAULT_MODEL_DIR, f"{split} split at {r['prevalence']:.0%} prevalence",
+                   {"n": r["positives"] + r["negatives"], "positives": r["positives"], **means}, how)
     print(f"\n{args.seeds} draws at {r['prevalence']:.2%} prevalence; means, worst draw in brackets.")
     return 0
 

@@ -1,6 +1,7 @@
 """Writer-grouped cross-validation: every labeled row scored by a model that never saw its writer.
 
-    python scripts/writer_cv.py [--scorer message|window] [--folds 7] [--background DIR ...] [corpus ...]
+    python scripts/writer_cv.py [--scorer message|window|hybrid] [--folds 7] [--background DIR ...]
+                                [--record MODEL_DIR] [corpus ...]
 
 Each corpus file was written by one writer (or names its writer in a `writer` field), and files
 are nearly pure in label, so a model can learn a writer's style in place of the label; grouping
@@ -22,19 +23,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("corpus", nargs="*", default=[str(ROOT / "corpora" / "labeled")])
-    ap.add_argument("--scorer", choices=("message", "window"), default="message",
-                    help="message: the shipped first pass; window: the window scorer")  # fmt: skip
-    ap.add_argument("--folds", type=int, default=7)
-    ap.add_argument("--save", type=Path, default=None, help="write the out-of-fold scores here (.npz)")
-    ap.add_argument("--background", nargs="*", default=[], help="real mail folders (train half: negatives)")
-    args = ap.parse_args()
+def cross_validate(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+    """Out-of-fold scores of every train and validation row, folds grouped by writer."""
     from sklearn.model_selection import GroupKFold
 
     from influence.corpus import load_corpus
-    from influence.metrics import binary_metrics, choose_threshold
     from influence.model import TARGET, build_pipeline
     from influence.nlp import docs_for, load
     from influence.windows import WindowScorer, mark_rationale
@@ -59,20 +52,56 @@ def main() -> int:
     folds = GroupKFold(n_splits=min(args.folds, len(set(writers))))
     for k, (tr, te) in enumerate(folds.split(docs, y, groups=writers)):
         t = time.time()
-        model = WindowScorer() if args.scorer == "window" else build_pipeline()
+        if args.scorer == "message":
+            model = build_pipeline()
+        else:
+            model = WindowScorer(message=args.scorer == "hybrid")
         model.fit([docs[i] for i in tr] + bg_docs, np.concatenate([y[tr], np.zeros(len(bg_docs), dtype=int)]))
         oof[te] = model.predict_proba([docs[i] for i in te])[:, 1]
         held = ", ".join(sorted(set(writers[te])))
         print(f"  fold {k + 1}: held out {held} ({time.time() - t:.0f} s)", file=sys.stderr)
     if args.save:
-        np.savez(args.save, oof=oof, y=y, writers=writers, ids=np.array([e.message.id for e in examples]))
+        np.savez(args.save, oof=oof, y=y, writers=writers, ids=np.array([e.message.id for e in examples]),
+                 n_folds=folds.n_splits, n_background=len(bg_docs))
+    return oof, y, writers, folds.n_splits, len(bg_docs)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("corpus", nargs="*", default=[str(ROOT / "corpora" / "labeled")])
+    ap.add_argument("--scorer", choices=("message", "window", "hybrid"), default="message",
+                    help="message: the whole-message first pass; window: the window scorer; hybrid: the "
+                         "window scorer with the whole-message scorer reading each focus")  # fmt: skip
+    ap.add_argument("--folds", type=int, default=7)
+    ap.add_argument("--save", type=Path, default=None, help="write the out-of-fold scores here (.npz)")
+    ap.add_argument("--scores", type=Path, default=None, help="report (and --record) a --save file, no refit")
+    ap.add_argument("--background", nargs="*", default=[], help="real mail folders (train half: negatives)")
+    ap.add_argument("--record", type=Path, default=None,
+                    help="model directory whose card gets the figures (the model built with these settings)")
+    args = ap.parse_args()
+    from influence.metrics import binary_metrics, choose_threshold
+
+    if args.scores:  # figures from an earlier run's out-of-fold scores (--save), nothing refitted
+        saved = np.load(args.scores)
+        oof, y, writers = saved["oof"], saved["y"], saved["writers"]
+        n_folds, n_bg = int(saved["n_folds"]), int(saved["n_background"])
+    else:
+        oof, y, writers, n_folds, n_bg = cross_validate(args)
     threshold = choose_threshold(y, oof, 0.9)
     m = binary_metrics(y, oof, threshold)
     print(f"{args.scorer} scorer, {len(y)} rows ({int(y.sum())} positive), {len(set(writers))} writers, "
-          f"{folds.n_splits} writer-grouped folds")  # fmt: skip
+          f"{n_folds} writer-grouped folds")  # fmt: skip
     print(f"average precision {m['average_precision']:.3f}  ROC AUC {m['roc_auc']:.3f}  "
           f"recall {m['recall']:.3f} at precision {m['precision']:.3f} (threshold {threshold:.3f})")
-    later = np.array([w.startswith("round") for w in writers])
+    if args.record:
+        from influence.card import record
+
+        bg = f", with {n_bg} background messages in every training fold" if n_bg else ""
+        record(args.record, f"writer-grouped CV ({args.scorer} scorer)", m,
+               f"`scripts/writer_cv.py --scorer {args.scorer} --record`: every train and validation row "
+               f"scored by a model that never saw its writer ({len(set(writers))} writers, "
+               f"{n_folds} folds{bg}); the figure that decides design questions")  # fmt: skip
+    later = np.array([w.startswith(("round", "fresh")) for w in writers])  # round 3 and the first holdout
     if later.any() and (~later).any():  # is a new round helping the first rounds' rows, and how does it fare
         from influence.metrics import recall_at_precision
 

@@ -16,6 +16,7 @@ from influence.model import TARGET, build_pipeline, load_model, text_key
 from influence.nlp import default_nlp, docs_for
 from influence.training import train
 from influence.types import Message
+from tests.conftest import labeled_rows
 
 
 def test_model_card_matches_artifact(small_model: Path) -> None:
@@ -27,6 +28,23 @@ def test_model_card_matches_artifact(small_model: Path) -> None:
     assert card["metrics"]["cross_validation"]["n"] == card["training_data"]["train_rows"]
     assert card["target_scorer"] == "window"  # the default: scored by its strongest sentences
     assert card["versions"]["scikit-learn"]
+
+
+def test_recorded_evaluations_join_the_card_and_its_readme(tmp_path: Path, small_model: Path) -> None:
+    from influence.card import record
+
+    d = tmp_path / "m"
+    shutil.copytree(small_model, d)
+    figures = {"n": 440, "positives": 150, "average_precision": 0.91, "recall_at_precision_90": 0.8}
+    record(d, "holdout split", {**figures, "threshold": 0.5, "labels": {}}, "`make holdout`")
+    record(d, "holdout split", {**figures, "average_precision": 0.93}, "`make holdout`, again")
+    card = json.loads((d / "card.json").read_text())
+    assert list(card["evaluations"]) == ["holdout split"]  # the same name is replaced, not repeated
+    assert card["evaluations"]["holdout split"]["metrics"]["average_precision"] == 0.93
+    assert "labels" not in card["evaluations"]["holdout split"]["metrics"]
+    readme = (d / "README.md").read_text()
+    assert "| holdout split | 440 | 150 | 0.9300 |" in readme and "`make holdout`, again" in readme
+    load_model(d)  # the artifact still passes its integrity check
 
 
 def test_missing_card_or_changed_card_refused(tmp_path: Path, small_model: Path) -> None:
@@ -110,6 +128,16 @@ def test_shipped_model_card_agrees_with_the_corpus() -> None:
     for reported in card["test"].values():  # the card reports the held-out test split
         assert reported["n"] == card["training_data"]["test_rows"]
     assert card["training_data"]["test_rows"] > 0
+    # The figures recorded when it shipped (issue 9: the card carries the headline) count the rows
+    # the corpus holds now.
+    rows = labeled_rows()
+    recorded = card.get("evaluations") or {}
+    assert "holdout split" in recorded and any(k.startswith("writer-grouped CV") for k in recorded)
+    for split in ("holdout", "test"):
+        if f"{split} split" in recorded:
+            got = recorded[f"{split} split"]["metrics"]
+            want = [r["promotion_for_gifts"] for r in rows if r["split"] == split]
+            assert (got["n"], got["positives"]) == (len(want), sum(want)), split
     from influence.pipeline import pattern_drift
 
     shipped = load_model(DEFAULT_MODEL_DIR)  # the shipped artifact passes its own integrity check

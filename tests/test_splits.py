@@ -73,7 +73,7 @@ def test_dataset_card_agrees_with_the_files() -> None:
     rows = labeled_rows()
     card = (ROOT / "corpora" / "README.md").read_text()
     assert f"Total: {len(rows)} messages, {sum(r['promotion_for_gifts'] for r in rows)} positives" in card
-    for split in ("train", "validation", "test"):
+    for split in ("train", "validation", "test", "holdout"):
         n = sum(r["split"] == split for r in rows)
         assert f"| {split} | {n} |" in card
 
@@ -100,3 +100,27 @@ def test_rationales_are_valid_spans_of_positives() -> None:
                 assert end - start <= 600, r["id"]  # a sentence or two, not the message
             assert spans == sorted(spans), r["id"]
     assert annotated >= 1
+
+
+def test_no_phrase_pattern_matches_only_test_rows() -> None:
+    """A phrase that turns up in the test split but nowhere in train or validation can only have
+    come from reading test sentences (issue 9 retired nine such), so it would flatter the test
+    figures and teach the model nothing. Matching is by words, case-insensitive, as the ruler does.
+    The holdout is not checked here: a guide phrase first met in new writers' mail is the point."""
+    import json
+    import re
+    from importlib import resources
+
+    rows = labeled_rows()
+    seen = "\n".join(r["text"] for r in rows if r["split"] in ("train", "validation"))
+    test = "\n".join(r["text"] for r in rows if r["split"] == "test")
+    text = resources.files("influence.patterns").joinpath("phrases.jsonl").read_text(encoding="utf-8")
+    only_test = []
+    for line in text.splitlines():
+        phrase = json.loads(line).get("pattern") if line.strip() else None
+        if not isinstance(phrase, str):
+            continue
+        rx = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, phrase.split())) + r"(?!\w)", re.I)
+        if rx.search(test) and not rx.search(seen):
+            only_test.append(phrase)
+    assert only_test == []
