@@ -27,12 +27,15 @@ def _fmt(value: Any) -> str:
     return "n/a" if value is None else (f"{value:.4f}" if isinstance(value, float) else str(value))
 
 
+# The figures a card shows for each evaluation, in its tables' column order.
+METRIC_KEYS = ("n", "positives", "average_precision", "roc_auc", "precision", "recall", "f1",
+               "recall_at_precision_90")  # fmt: skip
+
+
 def _metric_table(metrics: dict[str, dict[str, Any]]) -> list[str]:
-    keys = ["n", "positives", "average_precision", "roc_auc", "precision", "recall", "f1",
-            "recall_at_precision_90"]  # fmt: skip
-    lines = ["| data | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    lines = ["| data | " + " | ".join(METRIC_KEYS) + " |", "|---" * (len(METRIC_KEYS) + 1) + "|"]
     for name, m in metrics.items():
-        lines.append(f"| {name} | " + " | ".join(_fmt(m.get(k)) for k in keys) + " |")
+        lines.append(f"| {name} | " + " | ".join(_fmt(m.get(k)) for k in METRIC_KEYS) + " |")
     return lines
 
 
@@ -132,9 +135,7 @@ def record(model_dir: Path, name: str, metrics: dict[str, Any], how: str) -> Non
     earlier one of the same name, so the card carries the figures that were measured on it."""
     path = Path(model_dir) / "card.json"
     card = json.loads(path.read_text())
-    keys = ("n", "positives", "average_precision", "roc_auc", "precision", "recall", "f1",
-            "recall_at_precision_90")  # fmt: skip
-    kept = {k: metrics[k] for k in keys if metrics.get(k) is not None}
+    kept = {k: metrics[k] for k in METRIC_KEYS if metrics.get(k) is not None}
     stamp = datetime.now(timezone.utc).date().isoformat()
     card.setdefault("evaluations", {})[name] = {"metrics": kept, "how": how, "recorded": stamp}
     write_card(Path(model_dir), card)

@@ -107,18 +107,18 @@ def test_no_phrase_pattern_matches_only_test_rows() -> None:
     come from reading test sentences (issue 9 retired nine such), so it would flatter the test
     figures and teach the model nothing. Matching is by words, case-insensitive, as the ruler does.
     The holdout is not checked here: a guide phrase first met in new writers' mail is the point."""
-    import json
     import re
-    from importlib import resources
+
+    from influence.nlp.phrases import FILENAME
+    from influence.nlp.rules import read_patterns
 
     rows = labeled_rows()
     seen = "\n".join(r["text"] for r in rows if r["split"] in ("train", "validation"))
     test = "\n".join(r["text"] for r in rows if r["split"] == "test")
-    text = resources.files("influence.patterns").joinpath("phrases.jsonl").read_text(encoding="utf-8")
     only_test = []
-    for line in text.splitlines():
-        phrase = json.loads(line).get("pattern") if line.strip() else None
-        if not isinstance(phrase, str):
+    for pattern in read_patterns(None, FILENAME):
+        phrase = pattern.get("pattern")
+        if not isinstance(phrase, str):  # regexes and token patterns are structure, not phrasings
             continue
         rx = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, phrase.split())) + r"(?!\w)", re.I)
         if rx.search(test) and not rx.search(seen):
