@@ -89,6 +89,13 @@ def render_readme(card: dict[str, Any]) -> str:
             "vendor is named. One linking sentence in a long forward scores as it would alone, and that "
             "sentence is the evidence shown. The other labels are scored per message.",
         ]  # fmt: skip
+        focus = card.get("focus")
+        if focus:
+            lines[-1] += (
+                " Beside those, a whole-message scorer (word and character n-grams and rule features) reads "
+                f"only each message's focus: its strongest window with {focus['radius']} segment(s) either "
+                "side, found the same way in training (from out-of-fold window scores) and scoring."
+            )
         lines += ["", "## Held-out metrics (promotion_for_gifts)", ""]
     else:
         lines += ["", "## Held-out metrics of the first pass (promotion_for_gifts)", ""]

@@ -266,7 +266,7 @@ def render_markdown(metrics: dict[str, Any], failed: list[str] | None = None) ->
         f"Split `{metrics['split']}`: {metrics['n']} messages, {metrics['positives']} positive "
         f"({metrics['excluded_seen_in_training']} left out because the model was trained on them). "
         + ("Scores from both passes (first pass, then sentence embeddings)."
-           if metrics.get("second_pass") else "promotion_for_gifts scored by its strongest windows."
+           if metrics.get("second_pass") else f"promotion_for_gifts {metrics['passes']}."
            if metrics.get("passes", "").startswith("scored by") else "Scores from the first pass only."),
         "",
     ]

@@ -124,8 +124,10 @@ class Model:
     @property
     def passes(self) -> str:
         """How the target is scored, for reports: by windows, or by the first pass (and the second)."""
-        if hasattr(self.pipelines[TARGET].steps[-1][1], "top_windows"):
-            return "scored by its strongest windows"
+        scorer = self.pipelines[TARGET].steps[-1][1]
+        if hasattr(scorer, "top_windows"):
+            focused = getattr(scorer, "message_", None) is not None
+            return "scored by its strongest windows" + (" and their focus" if focused else "")
         return "both passes" if self.reranking else "first pass only"
 
     @property

@@ -114,6 +114,15 @@ def fit_windows(
     return pipe, threshold, f"out-of-fold predictions of {n_splits}-fold grouped cross-validation", metrics
 
 
+def _focus_info(pipe: Any) -> dict[str, int] | None:
+    """The focus a window-scored target's whole-message scorer reads, for the card (None: it has none)."""
+    scorer = pipe.steps[-1][1]
+    if getattr(scorer, "message_", None) is None:
+        return None
+    radius, top = scorer.focus_
+    return {"radius": int(radius), "top": int(top)}
+
+
 def fit_rerank(
     first: Pipeline, first_threshold: float, train: Labeled, validation: Labeled, *, seed: int,
     say: Progress,
@@ -277,6 +286,7 @@ def train(
             "test_rows": test_rows,
         },
         "rerank": rerank_info or None,
+        "focus": _focus_info(pipelines[TARGET]),
         "background": bg_info,
         "reproducible_from_corpora_alone": bg_info is None,
         "spacy_base": spacy_model or "spacy.blank('en') + sentencizer",

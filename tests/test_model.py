@@ -14,6 +14,7 @@ from influence.errors import CorpusError, ModelError
 from influence.features import DocFeatures
 from influence.model import TARGET, build_pipeline, load_model, text_key
 from influence.nlp import default_nlp, docs_for
+from influence.settings import settings
 from influence.training import train
 from influence.types import Message
 from tests.conftest import labeled_rows
@@ -28,6 +29,13 @@ def test_model_card_matches_artifact(small_model: Path) -> None:
     assert card["metrics"]["cross_validation"]["n"] == card["training_data"]["train_rows"]
     assert card["target_scorer"] == "window"  # the default: scored by its strongest sentences
     assert card["versions"]["scikit-learn"]
+    # The card says whether the whole-message scorer reads a focus, as the fitted model does.
+    scorer = model.pipelines[TARGET].steps[-1][1]
+    focused = scorer.message_ is not None
+    assert (card["focus"] is not None) == focused == model.passes.endswith("their focus")
+    if focused:
+        assert (card["focus"]["radius"], card["focus"]["top"]) == tuple(scorer.focus_)
+        assert "reads only each message's focus" in (small_model / "README.md").read_text()
 
 
 def test_recorded_evaluations_join_the_card_and_its_readme(tmp_path: Path, small_model: Path) -> None:
@@ -122,6 +130,8 @@ def test_shipped_model_card_agrees_with_the_corpus() -> None:
     for path, f in files.items():
         assert hashlib.sha256((ROOT / path).read_bytes()).hexdigest() == f["sha256"], path
     assert card["target_scorer"] == "window" and card["rerank"] is None  # scored by its strongest windows
+    w = settings()["windows"]  # the shipped model is fitted with the shipped settings
+    assert card["focus"] == ({"radius": w["focus_radius"], "top": w["focus_top"]} if w["message"] else None)
     # Real mail as background negatives, only the train half of each collection: the false-positive
     # figures (scripts/fpr.py, scripts/prevalence.py) read the other half.
     assert card["background"]["part"] == "train" and card["reproducible_from_corpora_alone"] is False
