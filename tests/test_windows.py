@@ -72,7 +72,7 @@ def test_scorer_finds_a_buried_linking_sentence(nlp) -> None:
         mark_rationale(d, e.rationale)
     y = np.array([e.labels["promotion_for_gifts"] for e in examples])
     scorer = WindowScorer(folds=3).fit(docs, y)
-    assert scorer.n_windows_ > len(docs) and scorer.message_ is None  # the shipped setting
+    assert scorer.n_windows_ > len(docs) and scorer.message_ is not None  # the shipped setting: focus on
     filler = "\n\n".join(["The quarterly fleet maintenance schedule is attached for review."] * 60)
     alone = doc_of(nlp, OFFER)
     buried = doc_of(nlp, f"{filler}\n\n{OFFER}\n\n{filler}")
