@@ -1,8 +1,9 @@
 """influence: find vendor gifts traded for promotion in public-records email dumps."""
 
-from influence.env import set_offline
+from influence.env import keep_torch_out_of_thinc, set_offline
 
 set_offline()
+keep_torch_out_of_thinc()
 
 __version__ = "0.1.0"
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sklearn.base import BaseEstimator, TransformerMixin
 from spacy.tokens import Doc, Span
 
+from influence.nlp.rules import doc_text
 from influence.settings import settings
 from influence.types import Evidence
 
@@ -26,15 +27,11 @@ NO_LINK = "nolinkedsentence"
 SENTENCE = "SENTENCE"
 
 
-def _sent_index(doc: Doc) -> dict[int, int]:
-    """Token start of each span -> sentence number (cheap: one pass over sentence starts)."""
-    index: dict[int, int] = {}
-    if not doc.has_annotation("SENT_START"):
-        return {i: 0 for i in range(len(doc))}
-    for n, sent in enumerate(doc.sents):
-        for i in range(sent.start, sent.end):
-            index[i] = n
-    return index
+def _sent_index(doc: Doc) -> Callable[[int], int]:
+    """Token index -> sentence number, by bisecting the sentence starts (a dict over every token
+    of a long release cost more than the rules that fill it)."""
+    starts = [s.start for s in doc.sents] if doc.has_annotation("SENT_START") else [0]
+    return lambda i: bisect_right(starts, i) - 1
 
 
 def _near(a: list[Span], b: list[Span], window: int) -> bool:
@@ -56,7 +53,7 @@ def doc_features(doc: Doc) -> dict[str, float]:
     sent_of = _sent_index(doc)
     sent_labels: dict[int, set[str]] = defaultdict(set)
     for s in spans:
-        sent_labels[sent_of.get(s.start, 0)].add(s.label_)
+        sent_labels[sent_of(s.start)].add(s.label_)
     linked = [labels for labels in sent_labels.values() if {"GIFT", "PROMOTION"} <= labels]
     f["gift_promotion_same_sentence"] = math.log1p(len(linked))
     f["gift_promotion_exchange_same_sentence"] = float(
@@ -102,7 +99,7 @@ class DocText(BaseEstimator, TransformerMixin):
         return self
 
     def transform(self, X: Iterable[Doc]) -> list[str]:
-        return [doc.text for doc in X]
+        return [doc_text(doc) for doc in X]
 
 
 def linked_text(doc: Doc) -> str:
@@ -165,10 +162,10 @@ def evidence(doc: Doc) -> list[Evidence]:
     sent_of = _sent_index(doc)
     sent_labels: dict[int, set[str]] = defaultdict(set)
     for s in spans:
-        sent_labels[sent_of.get(s.start, 0)].add(s.label_)
+        sent_labels[sent_of(s.start)].add(s.label_)
 
     def linked(s: Span) -> bool:
-        return len(sent_labels[sent_of.get(s.start, 0)] & set(LINK_LABELS)) >= 2
+        return len(sent_labels[sent_of(s.start)] & set(LINK_LABELS)) >= 2
 
     ranked = sorted(spans, key=lambda s: (not linked(s), s.start_char))[:limit]
     return [

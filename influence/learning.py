@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import scipy.sparse as sp
 
@@ -32,7 +31,15 @@ from influence.card import library_versions
 from influence.corpus import load_corpus
 from influence.errors import InfluenceError
 from influence.metrics import binary_metrics, choose_threshold
-from influence.model import DEFAULT_MODEL_DIR, FORMAT, TARGET, Model, build_classifier, build_features
+from influence.model import (
+    DEFAULT_MODEL_DIR,
+    TARGET,
+    Model,
+    build_classifier,
+    build_features,
+    dump_payload,
+    load_payload,
+)
 from influence.project import _audit, current_labels, message_of, transaction
 from influence.settings import settings
 from influence.types import Message
@@ -200,8 +207,8 @@ def retrain(
     scores = learner.scores(fitted)
     model = learner.model(fitted)
     buf = io.BytesIO()
-    joblib.dump({"format": FORMAT, "pipelines": model.pipelines, "thresholds": model.thresholds,
-                 "train_keys": [], "rerank": None}, buf, compress=3)  # fmt: skip
+    dump_payload({"pipelines": model.pipelines, "thresholds": model.thresholds, "train_keys": [],
+                  "rerank": None}, buf)  # fmt: skip
     blob = buf.getvalue()
     card = {
         "name": "project retrain",
@@ -293,7 +300,7 @@ def load_project_model(db: sqlite3.Connection, version: int | None = None) -> Mo
     card = json.loads(row["card"])
     if hashlib.sha256(row["model"]).hexdigest() != card.get("sha256"):
         raise LearningError(f"Model version {row['version']} does not match its card's sha256; not loaded")
-    data = joblib.load(io.BytesIO(row["model"]))
+    data = load_payload(io.BytesIO(row["model"]), f"model version {row['version']}")
     return Model(data["pipelines"], data["thresholds"], set(), card, None)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -29,12 +30,16 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
+from spacy.attrs import IDX, IS_ALPHA, IS_SPACE, LENGTH
 from spacy.tokens import Doc, Span
 
 from influence.features import LINK_LABELS, SPANS_KEY
+from influence.ngrams import CharTfidf, window_rows
+from influence.nlp.rules import doc_text
 from influence.settings import settings
 
 ENTITY_LABELS = ("MONEY", "CODE", "VENDOR", "PRODUCT", "AGENCY")
+SEGMENTS_KEY = "influence_segments"
 _DIGITS = re.compile(r"\d")
 
 
@@ -49,36 +54,49 @@ class Window:
 
 def segments(doc: Doc, max_tokens: int) -> list[tuple[int, int]]:
     """Token ranges of sentences, also cut at blank lines and every `max_tokens` tokens (mail
-    has lists, signatures and wrapped lines that a sentencizer runs together)."""
-    sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
+    has lists, signatures and wrapped lines that a sentencizer runs together). Computed once per
+    doc from token arrays (scoring, the focus and the evidence all read them)."""
+    cached = doc.user_data.get(SEGMENTS_KEY)
+    if cached is not None and cached[:2] == (len(doc), max_tokens):
+        return cached[2]
+    arr = doc.to_array([IS_SPACE, IS_ALPHA]).astype(bool).reshape(len(doc), 2)
+    blank = set()
+    for i in np.flatnonzero(arr[:, 0]).tolist():
+        if doc[i].text.count("\n") >= 2:
+            blank.add(i)
+    space = arr[:, 0].tolist()
+    alpha = np.concatenate([[0], np.cumsum(arr[:, 1])]).tolist()  # alpha[b] - alpha[a]: alpha words in a:b
+    sents = [(s.start, s.end) for s in doc.sents] if doc.has_annotation("SENT_START") else [(0, len(doc))]
     out: list[tuple[int, int]] = []
-    for sent in sents:
-        start = sent.start
-        for tok in sent:
-            if (tok.is_space and tok.text.count("\n") >= 2) or tok.i - start >= max_tokens:
-                if tok.i > start:
-                    out.append((start, tok.i))
-                start = tok.i + 1 if tok.is_space else tok.i
-        if sent.end > start:
-            out.append((start, sent.end))
-    return _join_short([(a, b) for a, b in out if any(t.is_alpha for t in doc[a:b])], doc, max_tokens)
+    for s_start, s_end in sents:
+        start = s_start
+        for i in range(s_start, s_end):
+            if i in blank or i - start >= max_tokens:
+                if i > start:
+                    out.append((start, i))
+                start = i + 1 if space[i] else i
+        if s_end > start:
+            out.append((start, s_end))
+    segs = _join_short([(a, b) for a, b in out if alpha[b] > alpha[a]], alpha, max_tokens)
+    doc.user_data[SEGMENTS_KEY] = (len(doc), max_tokens, segs)
+    return segs
 
 
-def _join_short(segs: list[tuple[int, int]], doc: Doc, max_tokens: int) -> list[tuple[int, int]]:
+def _join_short(segs: list[tuple[int, int]], alpha: list[int], max_tokens: int) -> list[tuple[int, int]]:
     """Join a segment of fewer than `min_words` words to the next one. Alone, a salutation or a
     line of OCR text holding one word ("the") is a window the classifier has never seen the like
-    of, and the strongest window of a long release would be noise."""
+    of, and the strongest window of a long release would be noise. `alpha` is the running count of
+    alphabetic tokens."""
     least = settings()["windows"]["min_words"]
     out: list[tuple[int, int]] = []
     for a, b in segs:
         if out:
             pa, pb = out[-1]
-            short = sum(t.is_alpha for t in doc[pa:pb]) < least
-            if short and b - pa <= max_tokens:
+            if alpha[pb] - alpha[pa] < least and b - pa <= max_tokens:
                 out[-1] = (pa, b)  # segments are contiguous runs of tokens
                 continue
         out.append((a, b))
-    if len(out) > 1 and sum(t.is_alpha for t in doc[out[-1][0] : out[-1][1]]) < least:
+    if len(out) > 1 and alpha[out[-1][1]] - alpha[out[-1][0]] < least:
         if out[-1][1] - out[-2][0] <= max_tokens:
             out[-2:] = [(out[-2][0], out[-1][1])]
     return out
@@ -88,39 +106,42 @@ def windows(doc: Doc) -> list[Window]:
     """Every segment alone and every two adjacent segments, with their rule features."""
     conf = settings()["windows"]
     segs = segments(doc, conf["max_tokens"])
-    spans = [(s.start, s.label_, s.id_) for s in doc.spans[SPANS_KEY]] if SPANS_KEY in doc.spans else []
-    ents = [(e.start, e.label_) for e in doc.ents if e.label_ in ENTITY_LABELS]
+    spans = sorted((s.start, s.label_, s.id_) for s in doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
+    ents = [(e.start, e.label_) for e in doc.ents if e.label_ in ENTITY_LABELS]  # doc.ents are in order
+    text = doc_text(doc)
+    offsets = doc.to_array([IDX, LENGTH]).astype(np.int64).reshape(len(doc), 2).tolist()
+    span_starts, ent_starts = [x[0] for x in spans], [x[0] for x in ents]
     out = []
     for i in range(len(segs)):
         for j in (i, i + 1):
             if j >= len(segs):
                 continue
             a, b = segs[i][0], segs[j][1]
-            span = doc[a:b]
-            out.append(Window(span.start_char, span.end_char, span.text,
-                              _features(spans, ents, a, b, pair=j > i), (i, j)))  # fmt: skip
+            start, end = offsets[a][0], offsets[b - 1][0] + offsets[b - 1][1]  # Span.start_char/end_char
+            inside = spans[bisect_left(span_starts, a) : bisect_left(span_starts, b)]
+            near = ents[bisect_left(ent_starts, a) : bisect_left(ent_starts, b)]
+            out.append(Window(start, end, text[start:end], _features(inside, near, a, b, pair=j > i), (i, j)))
     return out
 
 
 def _features(spans: list[tuple[int, str, str]], ents: list[tuple[int, str]], a: int, b: int,
               pair: bool) -> dict[str, float]:  # fmt: skip
-    labels = {label for start, label, _ in spans if a <= start < b}
+    """Rule features of the window a:b, from the rule spans and entities that start in it."""
+    labels = {label for _, label, _ in spans}
     f: dict[str, float] = {}
     # One kind of phrase alone ("for each of them", "seven times") is ordinary prose; the kinds
     # say something only where they meet, so which ones and which families are features only then.
     if len(labels & set(LINK_LABELS)) >= 2:
         f.update({f"has={label}": 1.0 for label in labels})
-        for start, label, fam in spans:
-            if a <= start < b:
-                f[f"family={label}:{fam}"] = 1.0
+        for _, label, fam in spans:
+            f[f"family={label}:{fam}"] = 1.0
     for x in LINK_LABELS:
         for y in LINK_LABELS:
             if x < y and {x, y} <= labels:
                 f[f"with={x}+{y}"] = 1.0
     f["kinds"] = len(labels & set(LINK_LABELS)) / len(LINK_LABELS)
-    for start, label in ents:
-        if a <= start < b:
-            f[f"ent={label}"] = 1.0
+    for _, label in ents:
+        f[f"ent={label}"] = 1.0
     f["pair"] = float(pair)
     f["log_tokens"] = math.log1p(b - a) / 5
     return f
@@ -232,7 +253,7 @@ class WindowScorer(ClassifierMixin, BaseEstimator):
         conf = settings()["windows"]
         words = TfidfVectorizer(preprocessor=_normalise, ngram_range=(1, 2), min_df=2, sublinear_tf=True,
                                 max_features=conf["max_features"], strip_accents="unicode")  # fmt: skip
-        chars = TfidfVectorizer(preprocessor=_normalise, analyzer="char_wb", ngram_range=(3, 5), min_df=3,
+        chars = CharTfidf(preprocessor=_normalise, analyzer="char_wb", ngram_range=(3, 5), min_df=3,
                                 max_features=conf["max_char_features"], sublinear_tf=True)  # fmt: skip
         return words, chars, DictVectorizer()
 
@@ -258,7 +279,7 @@ class WindowScorer(ClassifierMixin, BaseEstimator):
         if fit:
             blocks = [words.fit_transform(texts), chars.fit_transform(texts), rules.fit_transform(feats)]
         else:
-            blocks = [words.transform(texts), chars.transform(texts), rules.transform(feats)]
+            blocks = [window_rows(words, wins), window_rows(chars, wins), rules.transform(feats)]
         blocks = [b * w for b, w in zip(blocks, self.block_weights())]
         return sp.hstack(blocks).tocsr()
 
@@ -352,18 +373,25 @@ class WindowScorer(ClassifierMixin, BaseEstimator):
 
     def window_scores(self, doc: Doc) -> tuple[list[Window], np.ndarray]:
         """The doc's windows and their scores (kept on the doc: scoring and evidence share them)."""
-        cached = doc.user_data.get("windows")
-        if cached and cached[0] == id(self):
-            return cached[1], cached[2]
-        wins = windows(doc)
-        scores = self._window_scores(self.vectorizers_, self.window_classifier_, wins)
-        doc.user_data["windows"] = (id(self), wins, scores)
-        return wins, scores
+        return self._scored([doc])[0]
+
+    def _scored(self, docs: list[Doc]) -> list[tuple[list[Window], np.ndarray]]:
+        """Windows and scores of many docs, the new ones vectorised in one call (one transform per
+        batch, not per message: the per-call overhead outweighed short messages' own cost)."""
+        todo = [d for d in docs if (d.user_data.get("windows") or (None,))[0] != id(self)]
+        per_doc = [windows(d) for d in todo]
+        flat = [w for ws in per_doc for w in ws]
+        scores = self._window_scores(self.vectorizers_, self.window_classifier_, flat)
+        at = 0
+        for d, wins in zip(todo, per_doc):
+            d.user_data["windows"] = (id(self), wins, scores[at : at + len(wins)])
+            at += len(wins)
+        return [d.user_data["windows"][1:] for d in docs]
 
     def predict_proba(self, X: list[Doc]) -> np.ndarray:
         if not len(X):
             return np.zeros((0, 2))
-        scored = [self.window_scores(d) for d in X]
+        scored = self._scored(list(X))
         msg: list[float | None] = [None] * len(X)
         if getattr(self, "message_", None) is not None:
             conf = settings()["windows"]

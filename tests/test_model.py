@@ -68,6 +68,35 @@ def test_missing_card_or_changed_card_refused(tmp_path: Path, small_model: Path)
         load_model(d)
 
 
+def test_older_model_files_load_and_count_characters_the_fast_way(tmp_path: Path, small_model: Path) -> None:
+    import joblib
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from influence.model import _vectorizers, sha256_file
+    from influence.ngrams import CharTfidf
+
+    model = load_model(small_model)
+    mail = [Message(id="a", source="t", body="Ten sign-ups with your code earn the unit a free camera.")]
+    before = model.predict(list(docs_for(default_nlp(), mail)))[TARGET]
+    assert any(type(v) is CharTfidf for v in _vectorizers(model.pipelines))
+    for vec in _vectorizers(model.pipelines):  # as a model saved before CharTfidf holds them
+        if type(vec) is CharTfidf:
+            vec.__class__ = TfidfVectorizer
+    d = tmp_path / "old"
+    shutil.copytree(small_model, d)
+    joblib.dump({"format": 1, "pipelines": model.pipelines, "thresholds": model.thresholds, "train_keys": [],
+                 "rerank": None}, d / "model.joblib", compress=3)  # fmt: skip
+    card = json.loads((d / "card.json").read_text())
+    (d / "card.json").write_text(json.dumps({**card, "sha256": sha256_file(d / "model.joblib")}))
+    old = load_model(d)
+    assert all(type(v) is CharTfidf for v in _vectorizers(old.pipelines) if v.analyzer == "char_wb")
+    assert abs(old.predict(list(docs_for(default_nlp(), mail)))[TARGET][0] - before[0]) < 1e-9
+    joblib.dump({"format": 99}, d / "model.joblib")
+    (d / "card.json").write_text(json.dumps({**card, "sha256": sha256_file(d / "model.joblib")}))
+    with pytest.raises(ModelError, match="model format 99"):
+        load_model(d)
+
+
 def test_predictions_rank_a_clear_offer_over_routine_mail(small_model: Path) -> None:
     model = load_model(small_model)
     msgs = [

@@ -393,3 +393,13 @@ def test_invalid_token_pattern_is_an_influence_error(tmp_path):
 def test_missing_patterns_file_is_an_influence_error(tmp_path):
     with pytest.raises(InfluenceError, match="Cannot read patterns file"):
         influence.nlp.load(patterns=tmp_path / "nope.jsonl")
+
+
+def test_doc_text_is_built_once_and_never_read_from_another_doc(nlp):
+    from influence.nlp.rules import TEXT_KEY, doc_text
+
+    doc = nlp("Ten sign-ups with  your code\n\nearn a free camera. ")
+    assert doc_text(doc) == doc.text and doc.user_data[TEXT_KEY] == (len(doc), doc.text)
+    other = nlp.make_doc("A different message.")
+    other.user_data.update(doc.user_data)  # user data copied from another doc
+    assert doc_text(other) == "A different message."

@@ -17,7 +17,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import filter_spans
 
-from influence.nlp.rules import RuleSet, read_patterns
+from influence.nlp.rules import RuleSet, doc_text, read_patterns
 
 VENDORS_FILE = "vendors.jsonl"
 RULES_FILE = "entity_rules.jsonl"
@@ -97,7 +97,7 @@ class EntityTagger:
 
     def __call__(self, doc: Doc) -> Doc:
         ours = self.rules(doc)
-        for m in _EMAIL.finditer(doc.text):
+        for m in _EMAIL.finditer(doc_text(doc)):
             vendor = vendor_for_domain(m.group(1), self.domains)
             span = doc.char_span(*m.span(), label="VENDOR", kb_id=vendor or "", alignment_mode="expand")
             if vendor and span is not None:
