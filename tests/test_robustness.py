@@ -94,7 +94,7 @@ def test_the_shipped_model_holds_the_length_and_layout_invariances(real: Path) -
 
 def test_the_shipped_model_flags_the_agreement_clause_canary() -> None:
     """A one-sentence clause crediting an agency per resident download toward free devices (issue 9).
-    The seed's own tier account is not flagged yet (0.62 against a 0.90 threshold): `make robustness`
+    The seed's own tier account is not flagged yet (0.66 against a 0.88 threshold): `make robustness`
     reports it."""
     from influence.model import load_model
     from influence.robustness import scores
