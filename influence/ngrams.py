@@ -86,7 +86,7 @@ def window_rows(vec: TfidfVectorizer, wins: list[Window]) -> Any:
                 and left.segments == (w.segments[0],) * 2 and right.segments == (w.segments[1],) * 2
                 and w.text.startswith(left.text) and w.text.endswith(right.text)):  # fmt: skip
             junction = w.text[len(left.text) : len(w.text) - len(right.text)]
-            if junction and not junction.strip() and len(w.text) > len(left.text) + len(right.text):
+            if junction and not junction.strip():  # empty too when the halves overlap
                 pairs[k] = (k - 1, k + 1)
                 continue
         direct[k] = len(direct)  # a pair's two segments are windows of their own, so here too
@@ -100,7 +100,7 @@ def window_rows(vec: TfidfVectorizer, wins: list[Window]) -> Any:
             cols.append(direct[x])
     pick = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(wins), len(direct)))
     total = pick @ counts
-    crossing = _crossing_ngrams(vec, wins, pairs) if vec.analyzer == "word" else None
+    crossing = None if chars else _crossing_ngrams(vec, wins, pairs)
     if crossing is not None:
         total = total + crossing
     return vec._tfidf.transform(total.astype(np.float64), copy=False)
